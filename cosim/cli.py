@@ -1,0 +1,76 @@
+"""The ``cosim`` command-line front end.
+
+Every subcommand lives in :mod:`cosim.commands`. This module only wires them
+into :mod:`argparse` and enforces the error contract: bad input gives one
+``error: ...`` line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from cosim import __version__
+from cosim.commands import COMMANDS
+from cosim.errors import EXIT_FAILURE, EXIT_USAGE, CosimInputError, NotBuiltError
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors follow the one-line contract."""
+
+    def error(self, message: str) -> NoReturn:
+        _fail(f"{self.prog}: {message}")
+
+
+def _fail(message: str, status: int = EXIT_USAGE) -> NoReturn:
+    line = " ".join(str(message).split())
+    sys.stderr.write(f"error: {line}\n")
+    sys.exit(status)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the parser with one subparser per command module."""
+    parser = _Parser(
+        prog="cosim",
+        description="Cryogenic control-stack co-design simulator.",
+    )
+    parser.add_argument("--version", action="version", version=f"cosim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        module = importlib.import_module(f"cosim.commands.{name}")
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "_module", None) is None:
+        _fail("cosim: a COMMAND is required, one of " + ", ".join(COMMANDS) + " (see cosim --help)")
+    try:
+        return int(args._module.run(args) or 0)
+    except CosimInputError as exc:
+        _fail(str(exc))
+    except NotBuiltError as exc:
+        _fail(str(exc))
+    except (ValueError, FileNotFoundError) as exc:
+        # Library code validates its own keyword arguments and names them.
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_FAILURE)
+    except Exception as exc:  # noqa: BLE001 - the contract forbids tracebacks
+        if os.environ.get("COSIM_DEBUG"):
+            raise
+        _fail(f"internal: {type(exc).__name__}: {exc} (set COSIM_DEBUG=1 for a traceback)",
+              EXIT_FAILURE)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""``cosim gate``: not built yet (issue #3)."""
+
+from __future__ import annotations
+
+import argparse
+
+from cosim.errors import NotBuiltError
+
+HELP = "Realize one rotation gate through a DAC at pulse level (QuTiP)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """No arguments until the command is built."""
+    parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace) -> int:
+    raise NotBuiltError("cosim gate is not built yet (issue #3)")
