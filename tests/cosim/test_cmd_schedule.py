@@ -1,0 +1,71 @@
+"""``cosim schedule`` end to end, through a subprocess."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cosim.test_cli import assert_usage_error, run_cli
+
+
+def _schedule(*args: str) -> dict:
+    proc = run_cli("schedule", *args, "--json")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 1
+    return json.loads(lines[0])
+
+
+def test_one_channel_is_slower_than_one_per_qubit() -> None:
+    one = _schedule("--qubits", "4", "--channels", "1", "--arch", "compact")
+    four = _schedule("--qubits", "4", "--channels", "4", "--arch", "compact")
+    for out in (one, four):
+        assert set(out) >= {"duration_s", "utilization", "underflows", "idle_s"}
+        assert len(out["idle_s"]) == 4 and out["underflows"] == 0
+        assert 0 < out["utilization"] <= 1
+    assert one["duration_s"] > four["duration_s"]
+    # One channel plays the same pulses in less channel-time overall: higher utilization.
+    assert one["utilization"] > four["utilization"]
+    assert one["n_pulses"] == four["n_pulses"] == 4 + 2 * 4
+
+
+def test_fifo_depth_against_sample_rate() -> None:
+    shallow = _schedule("--arch", "expressive", "--sample-rate", "8e9", "--fifo-depth", "16")
+    deep = _schedule("--arch", "expressive", "--sample-rate", "8e9", "--fifo-depth", "64")
+    assert shallow["underflows"] > 0 and shallow["stall_s"] > 0
+    assert deep["underflows"] == 0
+
+
+def test_same_seed_same_schedule() -> None:
+    a = _schedule("--qubits", "3", "--channels", "2", "--seed", "5")
+    b = _schedule("--qubits", "3", "--channels", "2", "--seed", "5")
+    assert a == b
+
+
+def test_plot_and_text_output(tmp_path: Path) -> None:
+    png = tmp_path / "schedule.png"
+    proc = run_cli("schedule", "--qubits", "3", "--channels", "1", "--arch", "expressive",
+                   "--plot", str(png))
+    assert proc.returncode == 0, proc.stderr
+    assert "utilization" in proc.stdout and "underflows" in proc.stdout
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--qubits", "4", "--channels", "5"], "--channels"),
+        (["--qubits", "0"], "--qubits"),
+        (["--fifo-depth", "0"], "--fifo-depth"),
+        (["--arch", "deep"], "--arch"),
+        (["--sample-rate", "-1e9"], "--sample-rate"),
+        (["--gate-1q", "1e-12"], "--gate-1q"),
+        (["--issue-latency", "-1e-9"], "--issue-latency"),
+    ],
+    ids=["channels>qubits", "qubits", "fifo-depth", "arch", "sample-rate", "gate-1q",
+         "latency-negative"],
+)
+def test_bad_input_is_one_error_line(args: list[str], needle: str) -> None:
+    assert_usage_error(run_cli("schedule", *args), needle)
