@@ -1,0 +1,446 @@
+"""Angle grids on a DAC and the rounding kernels that map angles onto them.
+
+The angle DAC has ``n = 2**bits`` codes over a full turn: code ``k`` nominally
+means ``k * LSB`` with ``LSB = 2*pi / 2**bits`` rad, and codes wrap mod ``n``
+(a rotation by ``theta + 2*pi`` differs from one by ``theta`` only by a global
+phase, so wrapping never changes a circuit's expectation values). Rounding is
+always against the *nominal* grid, since the controller only knows codes; the
+circuit then sees the *realized* level of the code through the DAC transfer
+(:class:`hardware_models.dac.DAC`), which carries the INL/DNL of a mismatched
+DAC.
+
+Rounding kernels (``u`` is the angle in LSB units, ``f = u - floor(u)``):
+
+* ``nearest``: ``floor(u + 1/2)`` (ties round up).
+* ``floor``: ``floor(u)``.
+* ``stochastic``: the temperature-controlled kernel ``Q_T``; rounds up with
+  probability ``p_T(f) = f**(1/T) / (f**(1/T) + (1 - f)**(1/T))``
+  ``= expit(logit(f) / T)``. ``T = 0`` is nearest rounding, ``T = 1`` is
+  unbiased stochastic rounding (``p = f``), ``T -> inf`` a fair coin.
+* ``boltzmann``: picks among the ``2m + 1`` levels ``nearest(u) + j``,
+  ``|j| <= m``, with probability proportional to ``exp(-(u - level)**2 / T)``.
+
+See ``docs/quantization.md`` for the derivation of their bias and variance.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import expit, logit
+
+from hardware_models.dac import DAC, DACSpec, as_generator
+
+ROUNDINGS = ("nearest", "floor", "stochastic", "boltzmann")
+KERNELS = ("tilt", "boltzmann")
+MAX_BITS = 16
+
+SeedLike = int | np.random.Generator
+
+
+def check_bits(bits: object, *, allow_inf: bool = False, name: str = "bits") -> int | float:
+    """Validate a DAC resolution; return it as ``int`` (or ``inf`` if allowed)."""
+    if allow_inf and isinstance(bits, float) and math.isinf(bits) and bits > 0:
+        return math.inf
+    ok = isinstance(bits, (int, np.integer)) and not isinstance(bits, bool)
+    if not ok or not 1 <= int(bits) <= MAX_BITS:  # type: ignore[call-overload]
+        extra = " or inf" if allow_inf else ""
+        raise ValueError(f"{name}: must be an integer 1..{MAX_BITS}{extra}, got {bits!r}")
+    return int(bits)  # type: ignore[call-overload]
+
+
+def check_temperature(temperature: object, *, name: str = "temperature") -> float:
+    """Validate a rounding temperature (finite, >= 0)."""
+    ok = isinstance(temperature, (int, float, np.floating, np.integer))
+    if not ok or isinstance(temperature, bool) or not math.isfinite(temperature):  # type: ignore[arg-type]
+        raise ValueError(f"{name}: must be a finite number >= 0, got {temperature!r}")
+    if temperature < 0:  # type: ignore[operator]
+        raise ValueError(f"{name}: must be >= 0, got {temperature!r}")
+    return float(temperature)  # type: ignore[arg-type]
+
+
+def check_neighbours(neighbours: object) -> int:
+    """Validate the half-width ``m`` of the Boltzmann window (integer >= 1)."""
+    ok = isinstance(neighbours, (int, np.integer)) and not isinstance(neighbours, bool)
+    if not ok or int(neighbours) < 1:  # type: ignore[call-overload]
+        raise ValueError(f"neighbours: must be an integer >= 1, got {neighbours!r}")
+    return int(neighbours)  # type: ignore[call-overload]
+
+
+def _finite_array(name: str, values: object) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: must be finite, got non-finite values")
+    return arr
+
+
+def _generator(rng: SeedLike | None, rounding: str) -> np.random.Generator:
+    if rng is None:
+        # Never fall back to a global or fresh-entropy stream: results must be
+        # reproducible from the arguments alone.
+        raise ValueError(
+            f"rng: must be a seed or numpy Generator for {rounding} rounding, got None"
+        )
+    return as_generator(rng)
+
+
+def p_round_up(f: np.ndarray | float, temperature: float) -> np.ndarray:
+    """Probability that ``Q_T`` rounds up, given the fractional part ``f``.
+
+    ``p_T(f) = f**(1/T) / (f**(1/T) + (1 - f)**(1/T)) = expit(logit(f) / T)``.
+
+    Parameters
+    ----------
+    f : array_like
+        Fractional part of the angle in LSB units, in ``[0, 1]``.
+    temperature : float
+        ``T >= 0``. ``T = 0`` returns the nearest-rounding indicator
+        ``f >= 1/2``; ``T = 1`` returns ``f`` exactly.
+
+    Returns
+    -------
+    ndarray
+        ``p_T(f)``, same shape as ``f``. ``p_T(0) = 0`` for every ``T``, so
+        values already on the grid are never moved.
+    """
+    t = check_temperature(temperature)
+    f = np.asarray(f, dtype=float)
+    if t == 0.0:
+        return (f >= 0.5).astype(float)
+    if t == 1.0:
+        # Exactly p = f, not expit(logit(f)), which is only equal to ~1 ulp.
+        return f.copy()
+    with np.errstate(divide="ignore"):
+        return expit(logit(f) / t)
+
+
+def _boltzmann_weights(u: np.ndarray, temperature: float, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate levels ``nearest(u) + j`` (|j| <= m) and their probabilities."""
+    centre = np.floor(u + 0.5)
+    offsets = np.arange(-m, m + 1, dtype=float)
+    levels = centre[..., None] + offsets
+    energy = (u[..., None] - levels) ** 2
+    # Subtract the minimum energy before exponentiating so small T cannot
+    # underflow every weight to zero.
+    logw = -(energy - energy.min(axis=-1, keepdims=True)) / temperature
+    w = np.exp(logw)
+    return levels, w / w.sum(axis=-1, keepdims=True)
+
+
+def round_to_grid(
+    u: np.ndarray | float,
+    rounding: str = "nearest",
+    *,
+    temperature: float = 1.0,
+    rng: SeedLike | None = None,
+    neighbours: int = 1,
+) -> np.ndarray:
+    """Round values given in LSB units to integer grid indices (not wrapped).
+
+    Parameters
+    ----------
+    u : array_like
+        Values in units of one LSB (finite).
+    rounding : {"nearest", "floor", "stochastic", "boltzmann"}, default="nearest"
+        Kernel (see the module docstring).
+    temperature : float, default=1.0
+        Temperature ``T >= 0`` of the ``stochastic`` and ``boltzmann`` kernels;
+        ``T = 0`` makes both equal to ``nearest`` and draws no random numbers.
+    rng : int, Generator or None
+        Seed or generator; required by ``stochastic`` and ``boltzmann`` when
+        ``T > 0``.
+    neighbours : int, default=1
+        Half-width ``m`` of the ``boltzmann`` window.
+
+    Returns
+    -------
+    ndarray of int64
+        Grid indices, same shape as ``u``.
+    """
+    if rounding not in ROUNDINGS:
+        raise ValueError(f"rounding: must be one of {', '.join(ROUNDINGS)}, got {rounding!r}")
+    u = _finite_array("u", u)
+    t = check_temperature(temperature)
+    m = check_neighbours(neighbours)
+    if rounding == "floor":
+        return np.floor(u).astype(np.int64)
+    if rounding == "nearest" or t == 0.0:
+        return np.floor(u + 0.5).astype(np.int64)
+    gen = _generator(rng, rounding)
+    if rounding == "stochastic":
+        lower = np.floor(u)
+        up = gen.random(u.shape) < p_round_up(u - lower, t)
+        return (lower + up).astype(np.int64)
+    levels, probs = _boltzmann_weights(u, t, m)
+    # Inverse-CDF draw; the clip guards against the last cumulative sum being
+    # a hair below 1 in floating point.
+    pick = (gen.random(u.shape)[..., None] > np.cumsum(probs, axis=-1)).sum(axis=-1)
+    pick = np.minimum(pick, 2 * m)
+    return np.take_along_axis(levels, pick[..., None], axis=-1)[..., 0].astype(np.int64)
+
+
+def rounding_moments(
+    f: np.ndarray | float,
+    temperature: float,
+    *,
+    kernel: str = "tilt",
+    neighbours: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact bias ``E[Q(x)] - x`` and variance ``Var[Q(x)]`` of a kernel, in LSB units.
+
+    Parameters
+    ----------
+    f : array_like
+        Position of ``x`` inside its cell, ``x - floor(x)`` in ``[0, 1)``.
+    temperature : float
+        ``T >= 0``.
+    kernel : {"tilt", "boltzmann"}, default="tilt"
+        ``tilt`` is the ``stochastic`` rounding ``Q_T``; ``boltzmann`` the
+        multi-level kernel with window half-width ``neighbours``.
+    neighbours : int, default=1
+        Half-width ``m`` of the Boltzmann window.
+
+    Returns
+    -------
+    bias : ndarray
+        ``E[Q(x)] - x`` in LSB. For ``tilt``: ``p_T(f) - f``.
+    variance : ndarray
+        ``Var[Q(x)]`` in LSB**2. For ``tilt``: ``p_T(f) (1 - p_T(f))``.
+    """
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel: must be one of {', '.join(KERNELS)}, got {kernel!r}")
+    f = np.asarray(f, dtype=float)
+    if np.any((f < 0) | (f >= 1)):
+        raise ValueError("f: must lie in [0, 1)")
+    t = check_temperature(temperature)
+    if kernel == "tilt":
+        p = p_round_up(f, t)
+        return p - f, p * (1.0 - p)
+    m = check_neighbours(neighbours)
+    if t == 0.0:
+        q = np.floor(f + 0.5)
+        return q - f, np.zeros_like(f)
+    levels, probs = _boltzmann_weights(f, t, m)
+    mean = (levels * probs).sum(axis=-1)
+    var = ((levels - mean[..., None]) ** 2 * probs).sum(axis=-1)
+    return mean - f, var
+
+
+class AngleGrid:
+    """The ``2**bits``-code angle grid of a (possibly mismatched) DAC over a full turn.
+
+    Parameters
+    ----------
+    bits : int
+        DAC resolution, 1..16. ``LSB = 2*pi / 2**bits`` rad.
+    inl_sigma : float, default=0.0
+        Relative mismatch of the DAC's unit elements (``DACSpec.mismatch_sigma``);
+        > 0 gives the realized levels INL/DNL.
+    seed : int or Generator, default=0
+        Seed of the DAC's mismatch draw: the same seed is the same chip.
+    architecture : {"binary", "unary", "segmented"}, default="binary"
+        DAC architecture (shapes the INL pattern).
+    unary_msbs : int, default=0
+        Number of unary-decoded MSBs of a segmented DAC.
+
+    Attributes
+    ----------
+    dac : hardware_models.dac.DAC
+        The DAC, with ``full_scale = 2*pi``.
+    """
+
+    def __init__(
+        self,
+        bits: int,
+        *,
+        inl_sigma: float = 0.0,
+        seed: SeedLike = 0,
+        architecture: str = "binary",
+        unary_msbs: int = 0,
+    ) -> None:
+        self.bits = check_bits(bits)
+        ok = isinstance(inl_sigma, (int, float)) and not isinstance(inl_sigma, bool)
+        if not ok or not math.isfinite(inl_sigma) or inl_sigma < 0:
+            raise ValueError(f"inl_sigma: must be a finite number >= 0, got {inl_sigma!r}")
+        self.inl_sigma = float(inl_sigma)
+        spec = DACSpec(
+            bits=self.bits,
+            full_scale=2.0 * np.pi,
+            architecture=architecture,
+            unary_msbs=unary_msbs,
+            mismatch_sigma=self.inl_sigma,
+        )
+        self.dac = DAC(spec, rng=seed)
+        self._levels = np.asarray(self.dac.levels, dtype=float)
+        self._levels.setflags(write=False)
+
+    def __repr__(self) -> str:
+        return f"AngleGrid(bits={self.bits}, inl_sigma={self.inl_sigma})"
+
+    @property
+    def n_codes(self) -> int:
+        """Number of codes, ``2**bits``."""
+        return 1 << self.bits
+
+    @property
+    def lsb_rad(self) -> float:
+        """Nominal angle step, ``2*pi / 2**bits`` rad."""
+        return 2.0 * np.pi / self.n_codes
+
+    @property
+    def nominal_angles(self) -> np.ndarray:
+        """Nominal angle of every code, ``k * LSB`` rad, shape ``(2**bits,)``."""
+        return np.arange(self.n_codes) * self.lsb_rad
+
+    @property
+    def realized_angles(self) -> np.ndarray:
+        """Realized angle of every code through the DAC transfer (rad), read-only."""
+        return self._levels
+
+    @property
+    def inl_rad(self) -> np.ndarray:
+        """Realized minus nominal angle of every code (rad): the DAC's INL."""
+        return self._levels - self.nominal_angles
+
+    def to_code(
+        self,
+        theta: np.ndarray | float,
+        rounding: str = "nearest",
+        *,
+        rng: SeedLike | None = None,
+        temperature: float = 1.0,
+        neighbours: int = 1,
+    ) -> np.ndarray:
+        """Codes (``0 .. 2**bits - 1``, wrapped) of angles ``theta`` (rad).
+
+        Rounding is against the nominal grid; see :func:`round_to_grid` for
+        ``rounding``, ``rng``, ``temperature`` and ``neighbours``.
+        """
+        u = _finite_array("theta", theta) / self.lsb_rad
+        k = round_to_grid(u, rounding, temperature=temperature, rng=rng, neighbours=neighbours)
+        return np.mod(k, self.n_codes)
+
+    def nominal_angle(self, codes: np.ndarray | int) -> np.ndarray:
+        """Nominal angle ``(k mod 2**bits) * LSB`` of integer codes (rad)."""
+        return np.mod(np.asarray(codes, dtype=np.int64), self.n_codes) * self.lsb_rad
+
+    def to_angle(self, codes: np.ndarray | int) -> np.ndarray:
+        """Realized angle of integer codes through the DAC transfer (rad); codes wrap."""
+        return self._levels[np.mod(np.asarray(codes, dtype=np.int64), self.n_codes)]
+
+    def quantize(
+        self,
+        theta: np.ndarray | float,
+        rounding: str = "nearest",
+        *,
+        rng: SeedLike | None = None,
+        temperature: float = 1.0,
+        neighbours: int = 1,
+    ) -> np.ndarray:
+        """Realized angles of ``theta`` after rounding to the grid (rad)."""
+        return self.to_angle(
+            self.to_code(
+                theta, rounding, rng=rng, temperature=temperature, neighbours=neighbours
+            )
+        )
+
+
+def parameter_codes(theta: np.ndarray, bits: int) -> np.ndarray:
+    """Nearest angle-DAC codes of trained parameters, for :class:`qnn.gateset.GateSet`.
+
+    Parameters
+    ----------
+    theta : array_like
+        Angles (rad).
+    bits : int
+        Angle-DAC resolution, 1..16.
+
+    Returns
+    -------
+    ndarray of int64
+        Codes in ``0 .. 2**bits - 1`` (nearest rounding, wrapped).
+    """
+    b = check_bits(bits)
+    u = _finite_array("theta", theta) * ((1 << b) / (2.0 * np.pi))
+    return np.mod(np.floor(u + 0.5).astype(np.int64), 1 << b)
+
+
+def quantize_parameters(
+    theta: np.ndarray,
+    bits: int | float,
+    *,
+    inl_sigma: float = 0.0,
+    seed: SeedLike = 0,
+    architecture: str = "binary",
+    unary_msbs: int = 0,
+) -> np.ndarray:
+    """Post-training quantization: the angles a ``bits``-bit DAC realizes for ``theta``.
+
+    Parameters
+    ----------
+    theta : array_like
+        Float-trained angles (rad).
+    bits : int or inf
+        DAC resolution, 1..16, or ``inf`` for no quantization (returns a copy).
+    inl_sigma : float, default=0.0
+        DAC unit-element mismatch; 0 gives the ideal grid. Must be 0 if
+        ``bits`` is ``inf``.
+    seed : int or Generator, default=0
+        Seed of the DAC mismatch draw (the chip).
+    architecture : {"binary", "unary", "segmented"}, default="binary"
+        DAC architecture.
+    unary_msbs : int, default=0
+        Unary-decoded MSBs of a segmented DAC.
+
+    Returns
+    -------
+    ndarray
+        Realized angles (rad) in about ``[0, 2*pi)``: nearest code, wrapped,
+        through the DAC transfer.
+    """
+    b = check_bits(bits, allow_inf=True)
+    theta = _finite_array("theta", theta)
+    if math.isinf(b):
+        if inl_sigma != 0:
+            raise ValueError(f"inl_sigma: must be 0 when bits is inf, got {inl_sigma!r}")
+        return theta.copy()
+    grid = AngleGrid(
+        int(b), inl_sigma=inl_sigma, seed=seed, architecture=architecture, unary_msbs=unary_msbs
+    )
+    return grid.quantize(theta, "nearest")
+
+
+def encode_angles(
+    x: np.ndarray,
+    encode_bits: int | float,
+    *,
+    inl_sigma: float = 0.0,
+    seed: SeedLike = 0,
+) -> np.ndarray:
+    """Quantize data-encoding angles to the resolution of their own DAC.
+
+    Parameters
+    ----------
+    x : array_like
+        Encoding angles (rad), any shape.
+    encode_bits : int or inf
+        Encoding-DAC resolution, 1..16, over a full-turn ``[0, 2*pi)`` grid;
+        ``inf`` returns ``x`` unchanged (as a float copy).
+    inl_sigma : float, default=0.0
+        Mismatch of the encoding DAC.
+    seed : int or Generator, default=0
+        Seed of its mismatch draw.
+
+    Returns
+    -------
+    ndarray
+        Realized encoding angles (rad), nearest code, wrapped into ``[0, 2*pi)``.
+    """
+    b = check_bits(encode_bits, allow_inf=True, name="encode_bits")
+    x = _finite_array("x", x)
+    if math.isinf(b):
+        if inl_sigma != 0:
+            raise ValueError(f"inl_sigma: must be 0 when encode_bits is inf, got {inl_sigma!r}")
+        return x.copy()
+    return AngleGrid(int(b), inl_sigma=inl_sigma, seed=seed).quantize(x, "nearest")

@@ -1,0 +1,504 @@
+"""Parameter stores: where a training loop keeps the QNN angles, and how it updates them.
+
+The training loop computes the gradient at :attr:`circuit_theta`, turns it into
+a proposed decrement ``step = eta * u`` and calls :meth:`apply`. The stores
+differ in what they keep and how ``step`` lands:
+
+=============  ==============================================================
+none           float angles, ``theta <- theta - step`` (no DAC in training)
+deterministic  DAC codes, ``code <- nearest(code - step / LSB)``
+stochastic     DAC codes, ``code <- Q_T(code - step / LSB)``, ``T`` scheduled
+ste            float latent ``z <- z - step``; the circuit sees ``nearest(z)``
+=============  ==============================================================
+
+Quantized stores round on the nominal grid and expose the *realized* DAC
+angles of their codes to the circuit. Every store records
+:class:`StoreDiagnostics`; a run is *deadlocked* when the stored angles moved by
+at most ``DEADLOCK_RATIO`` (5 %) of the total distance the optimizer asked for.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from hardware_models.dac import as_generator
+from qnn.quantizers import (
+    KERNELS,
+    AngleGrid,
+    SeedLike,
+    check_bits,
+    check_neighbours,
+    check_temperature,
+    round_to_grid,
+)
+from qnn.schedules import TemperatureSchedule, progress
+
+QUANTIZERS = ("none", "deterministic", "stochastic", "ste")
+
+#: A run is deadlocked if sum |stored displacement| <= DEADLOCK_RATIO * sum |step|.
+DEADLOCK_RATIO = 0.05
+
+#: Bin edges of the |step| / LSB histogram: 0, 1e-4 .. 1e2 (4 bins a decade), inf.
+STEP_LSB_EDGES = (0.0, *np.logspace(-4.0, 2.0, 25).tolist(), math.inf)
+
+
+@dataclass(frozen=True)
+class StoreDiagnostics:
+    """What a store saw during training.
+
+    Only *proposed* updates count: ``(step, parameter)`` pairs with ``step != 0``.
+
+    Parameters
+    ----------
+    quantizer : str
+        Store kind.
+    bits : int or float
+        Angle-DAC resolution (``inf`` for float training without a target).
+    n_steps : int
+        Number of :meth:`apply` calls.
+    step_changed_fraction : tuple of float
+        Per step, the fraction of parameters whose stored value changed.
+    updates_applied_fraction : float
+        Fraction of proposed updates that changed the stored value (NaN if none
+        was proposed).
+    displacement_ratio : float
+        ``sum |stored displacement| / sum |step|`` over the run, where a code
+        change counts its wrapped distance in rad. ~1 when updates land (in
+        expectation for unbiased stochastic rounding), 0 when all are erased.
+    step_lsb_edges, step_lsb_counts : tuple
+        Histogram of ``|step| / LSB`` over proposed updates (counts empty if
+        ``bits`` is ``inf``).
+    fraction_below_half_lsb : float
+        Fraction of proposed updates with ``|step| < LSB / 2``, the ones
+        nearest rounding erases (NaN if none or if ``bits`` is ``inf``).
+    codes_changed_per_epoch : tuple of int
+        Per epoch, number of (step, parameter) changes of the stored value.
+    temperature_per_epoch : tuple of float
+        Rounding temperature of each epoch (0 for nearest rounding; empty for
+        ``none``).
+    final_temperature : float or None
+        Temperature of the last epoch; ``None`` for ``none``.
+    deadlocked : bool
+        ``displacement_ratio <= DEADLOCK_RATIO`` with at least one proposed
+        update.
+    """
+
+    quantizer: str
+    bits: int | float
+    n_steps: int
+    step_changed_fraction: tuple[float, ...]
+    updates_applied_fraction: float
+    displacement_ratio: float
+    step_lsb_edges: tuple[float, ...]
+    step_lsb_counts: tuple[int, ...]
+    fraction_below_half_lsb: float
+    codes_changed_per_epoch: tuple[int, ...]
+    temperature_per_epoch: tuple[float, ...]
+    final_temperature: float | None
+    deadlocked: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly dict: tuples become lists, NaN and inf become None."""
+
+        def clean(v: Any) -> Any:
+            if isinstance(v, float) and not math.isfinite(v):
+                return None
+            if isinstance(v, tuple):
+                return [clean(x) for x in v]
+            return v
+
+        return {k: clean(v) for k, v in asdict(self).items()}
+
+
+class _Store:
+    """Shared bookkeeping. Subclasses implement ``_init`` and ``_update``."""
+
+    quantizer = ""
+
+    def __init__(self, bits: int | float) -> None:
+        self.bits = bits
+        self.lsb_rad = math.inf if math.isinf(bits) else 2.0 * np.pi / (1 << int(bits))
+        self._shape: tuple[int, ...] | None = None
+        self._reset_diagnostics()
+
+    # -- ParameterStore protocol ---------------------------------------------------
+    def init(self, theta0: np.ndarray) -> None:
+        """Load initial angles ``theta0`` (rad) and reset the diagnostics."""
+        theta0 = np.asarray(theta0, dtype=float)
+        if not np.all(np.isfinite(theta0)):
+            raise ValueError("theta0: must be finite, got non-finite values")
+        self._shape = theta0.shape
+        self._reset_diagnostics()
+        self._init(theta0)
+
+    @property
+    def circuit_theta(self) -> np.ndarray:
+        """Angles the circuit sees (rad), a copy."""
+        self._require_init()
+        return self._circuit_theta()
+
+    def begin_epoch(self, epoch: int, n_epochs: int) -> None:
+        """Start ``epoch`` of ``n_epochs``: set its temperature, open its counter."""
+        t = self._epoch_temperature(epoch, n_epochs)  # validates before any state change
+        self._changed_per_epoch.append(0)
+        if t is not None:
+            self._temperatures.append(t)
+
+    def apply(self, step: np.ndarray) -> None:
+        """Apply the optimizer's proposed decrement ``step`` (rad)."""
+        self._require_init()
+        step = np.asarray(step, dtype=float)
+        if step.shape != self._shape:
+            raise ValueError(f"step: must have shape {self._shape}, got {step.shape}")
+        if not np.all(np.isfinite(step)):
+            raise ValueError("step: must be finite, got non-finite values")
+        if not self._changed_per_epoch:
+            # apply() before any begin_epoch(): an implicit epoch 0 at t0.
+            self.begin_epoch(0, 1)
+        changed, displacement = self._update(step)
+        self._record(step, changed, displacement)
+
+    # -- diagnostics --------------------------------------------------------------------
+    def _reset_diagnostics(self) -> None:
+        self._step_fraction: list[float] = []
+        self._changed_per_epoch: list[int] = []
+        self._temperatures: list[float] = []
+        self._n_proposed = 0
+        self._n_applied = 0
+        self._n_below_half = 0
+        self._sum_step = 0.0
+        self._sum_disp = 0.0
+        self._hist = np.zeros(len(STEP_LSB_EDGES) - 1, dtype=np.int64)
+
+    def _record(self, step: np.ndarray, changed: np.ndarray, displacement: np.ndarray) -> None:
+        proposed = step != 0
+        size = max(step.size, 1)
+        self._step_fraction.append(float(np.count_nonzero(changed)) / size)
+        self._changed_per_epoch[-1] += int(np.count_nonzero(changed))
+        self._n_proposed += int(np.count_nonzero(proposed))
+        self._n_applied += int(np.count_nonzero(changed & proposed))
+        self._sum_step += float(np.abs(step).sum())
+        self._sum_disp += float(displacement.sum())
+        if math.isfinite(self.lsb_rad):
+            ratio = np.abs(step[proposed]) / self.lsb_rad
+            self._hist += np.histogram(ratio, bins=np.asarray(STEP_LSB_EDGES))[0]
+            self._n_below_half += int(np.count_nonzero(ratio < 0.5))
+
+    def diagnostics(self) -> StoreDiagnostics:
+        """Snapshot of the diagnostics recorded since :meth:`init`."""
+        nan = math.nan
+        applied = self._n_applied / self._n_proposed if self._n_proposed else nan
+        ratio = self._sum_disp / self._sum_step if self._sum_step > 0 else nan
+        below = (
+            self._n_below_half / self._n_proposed
+            if self._n_proposed and math.isfinite(self.lsb_rad)
+            else nan
+        )
+        finite = math.isfinite(self.lsb_rad)
+        return StoreDiagnostics(
+            quantizer=self.quantizer,
+            bits=self.bits,
+            n_steps=len(self._step_fraction),
+            step_changed_fraction=tuple(self._step_fraction),
+            updates_applied_fraction=applied,
+            displacement_ratio=ratio,
+            step_lsb_edges=STEP_LSB_EDGES,
+            step_lsb_counts=tuple(int(c) for c in self._hist) if finite else (),
+            fraction_below_half_lsb=below,
+            codes_changed_per_epoch=tuple(self._changed_per_epoch),
+            temperature_per_epoch=tuple(self._temperatures),
+            final_temperature=self._temperatures[-1] if self._temperatures else self._t_default(),
+            deadlocked=bool(self._n_proposed > 0 and ratio <= DEADLOCK_RATIO),
+        )
+
+    # -- hooks --------------------------------------------------------------------------
+    def _require_init(self) -> None:
+        if self._shape is None:
+            raise RuntimeError(f"{type(self).__name__}: call init(theta0) first")
+
+    def _epoch_temperature(self, epoch: int, n_epochs: int) -> float | None:
+        progress(epoch, n_epochs)  # validation only: nearest rounding is T = 0
+        return 0.0
+
+    def _t_default(self) -> float | None:
+        return 0.0
+
+    def _init(self, theta0: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _circuit_theta(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def _update(self, step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+
+class UnquantizedStore(_Store):
+    """Float training: ``theta <- theta - step``; the DAC plays no part.
+
+    Parameters
+    ----------
+    bits : int or inf, default=inf
+        Deployment resolution, used only to express ``|step|`` in LSB in the
+        diagnostics (post-training quantization is done afterwards with
+        :func:`qnn.quantizers.quantize_parameters`).
+    """
+
+    quantizer = "none"
+
+    def __init__(self, bits: int | float = math.inf) -> None:
+        super().__init__(check_bits(bits, allow_inf=True))
+
+    def _init(self, theta0: np.ndarray) -> None:
+        self._theta = theta0.copy()
+
+    def _circuit_theta(self) -> np.ndarray:
+        return self._theta.copy()
+
+    def _epoch_temperature(self, epoch: int, n_epochs: int) -> float | None:
+        progress(epoch, n_epochs)  # validation only
+        return None
+
+    def _t_default(self) -> float | None:
+        return None
+
+    def _update(self, step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self._theta -= step
+        return step != 0, np.abs(step)
+
+
+class _CodeStore(_Store):
+    """A store whose circuit angles are DAC codes on ``grid``."""
+
+    def __init__(self, grid: AngleGrid) -> None:
+        if not isinstance(grid, AngleGrid):
+            raise ValueError(f"grid: must be an AngleGrid, got {type(grid).__name__}")
+        self.grid = grid
+        super().__init__(grid.bits)
+
+    @property
+    def codes(self) -> np.ndarray:
+        """Current DAC codes (``0 .. 2**bits - 1``), a copy."""
+        self._require_init()
+        return self._codes.copy()
+
+    def _init(self, theta0: np.ndarray) -> None:
+        # Initial angles are loaded with nearest rounding in every store, so
+        # all quantizers start from the same codes for the same theta0.
+        self._codes = self.grid.to_code(theta0, "nearest")
+
+    def _circuit_theta(self) -> np.ndarray:
+        return self.grid.to_angle(self._codes)
+
+    def _set_codes(self, new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = self.grid.n_codes
+        new = np.mod(new, n)
+        diff = np.mod(new - self._codes, n)
+        diff = np.where(diff > n // 2, n - diff, diff)  # wrapped distance in codes
+        self._codes = new
+        return diff != 0, diff * self.grid.lsb_rad
+
+
+class DeterministicStore(_CodeStore):
+    """Codes updated by nearest rounding: ``code <- nearest(code - step / LSB)``.
+
+    Any ``|step| < LSB / 2`` is erased, which is the low-resolution deadlock.
+
+    Parameters
+    ----------
+    grid : AngleGrid
+        The angle DAC.
+    """
+
+    quantizer = "deterministic"
+
+    def _update(self, step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        u = self._codes - step / self.grid.lsb_rad
+        return self._set_codes(round_to_grid(u, "nearest"))
+
+
+class StochasticStore(_CodeStore):
+    """Codes updated by temperature-controlled stochastic rounding.
+
+    ``code <- Q_T(code - step / LSB)``, with ``T`` set per epoch by
+    ``schedule``. With the ``tilt`` kernel at ``T = 1`` the expected update is
+    exactly ``-step``, however small.
+
+    Parameters
+    ----------
+    grid : AngleGrid
+        The angle DAC.
+    schedule : TemperatureSchedule, default=TemperatureSchedule()
+        Temperature per epoch (constant ``T = 1`` by default).
+    seed : int or Generator, default=0
+        Seed of the rounding draws.
+    kernel : {"tilt", "boltzmann"}, default="tilt"
+        ``tilt`` is two-level ``Q_T``; ``boltzmann`` the multi-level kernel.
+    neighbours : int, default=1
+        Half-width of the Boltzmann window.
+    """
+
+    quantizer = "stochastic"
+
+    def __init__(
+        self,
+        grid: AngleGrid,
+        *,
+        schedule: TemperatureSchedule | None = None,
+        seed: SeedLike = 0,
+        kernel: str = "tilt",
+        neighbours: int = 1,
+    ) -> None:
+        super().__init__(grid)
+        if kernel not in KERNELS:
+            raise ValueError(f"kernel: must be one of {', '.join(KERNELS)}, got {kernel!r}")
+        if schedule is not None and not isinstance(schedule, TemperatureSchedule):
+            raise ValueError(
+                f"schedule: must be a TemperatureSchedule, got {type(schedule).__name__}"
+            )
+        self.schedule = TemperatureSchedule() if schedule is None else schedule
+        self.kernel = kernel
+        self.neighbours = check_neighbours(neighbours)
+        self.seed = seed
+        self._rng = as_generator(seed, "seed")
+        self.temperature = float(self.schedule.t0)
+
+    def _init(self, theta0: np.ndarray) -> None:
+        super()._init(theta0)
+        # A fresh stream per init: the same int seed replays the same run (a
+        # Generator seed simply continues its stream).
+        self._rng = as_generator(self.seed, "seed")
+        self.temperature = float(self.schedule.t0)
+
+    def _epoch_temperature(self, epoch: int, n_epochs: int) -> float | None:
+        self.temperature = self.schedule(epoch, n_epochs)
+        return self.temperature
+
+    def _t_default(self) -> float | None:
+        return float(self.schedule.t0)
+
+    def _update(self, step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        u = self._codes - step / self.grid.lsb_rad
+        rounding = "stochastic" if self.kernel == "tilt" else "boltzmann"
+        new = round_to_grid(
+            u, rounding, temperature=self.temperature, rng=self._rng, neighbours=self.neighbours
+        )
+        return self._set_codes(new)
+
+
+class STEStore(_CodeStore):
+    """Straight-through estimator: a float latent takes the updates, the circuit sees codes.
+
+    ``z <- z - step``; ``code = nearest(z / LSB) mod 2**bits``. Codes change
+    only when the latent crosses a rounding boundary.
+
+    Parameters
+    ----------
+    grid : AngleGrid
+        The angle DAC.
+    """
+
+    quantizer = "ste"
+
+    @property
+    def latent(self) -> np.ndarray:
+        """Float shadow parameters (rad, not wrapped), a copy."""
+        self._require_init()
+        return self._latent.copy()
+
+    def _init(self, theta0: np.ndarray) -> None:
+        super()._init(theta0)
+        self._latent = theta0.copy()
+
+    def _update(self, step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self._latent -= step
+        return self._set_codes(self.grid.to_code(self._latent, "nearest"))
+
+
+ParameterStoreLike = UnquantizedStore | DeterministicStore | StochasticStore | STEStore
+
+
+def make_store(
+    quantizer: str,
+    bits: int | float,
+    *,
+    temperature: float = 1.0,
+    schedule: str = "constant",
+    t_final: float | None = None,
+    inl_sigma: float = 0.0,
+    dac_seed: SeedLike = 0,
+    seed: SeedLike = 0,
+    kernel: str = "tilt",
+    neighbours: int = 1,
+    architecture: str = "binary",
+    unary_msbs: int = 0,
+) -> ParameterStoreLike:
+    """Build a parameter store by name.
+
+    Parameters
+    ----------
+    quantizer : {"none", "deterministic", "stochastic", "ste"}
+        Store kind (see the module docstring).
+    bits : int or inf
+        Angle-DAC resolution 1..16. ``inf`` only with ``none``. ``none`` with
+        finite ``bits`` is float training; ``bits`` then only sets the LSB of
+        the ``|step| / LSB`` diagnostics (deploy with post-training
+        quantization).
+    temperature : float, default=1.0
+        Start temperature ``t0`` of the ``stochastic`` store (1 = unbiased).
+    schedule : {"constant", "linear", "exp", "cosine"}, default="constant"
+        Temperature schedule of the ``stochastic`` store.
+    t_final : float or None, default=None
+        End temperature; ``None`` uses :func:`qnn.schedules.default_t_final`.
+    inl_sigma : float, default=0.0
+        DAC unit-element mismatch (INL/DNL of the realized angles).
+    dac_seed : int or Generator, default=0
+        Seed of the DAC mismatch draw (the chip).
+    seed : int or Generator, default=0
+        Seed of the stochastic rounding draws.
+    kernel : {"tilt", "boltzmann"}, default="tilt"
+        Rounding kernel of the ``stochastic`` store.
+    neighbours : int, default=1
+        Half-width of the Boltzmann window.
+    architecture : {"binary", "unary", "segmented"}, default="binary"
+        DAC architecture.
+    unary_msbs : int, default=0
+        Unary-decoded MSBs of a segmented DAC.
+
+    Returns
+    -------
+    UnquantizedStore, DeterministicStore, StochasticStore or STEStore
+
+    Notes
+    -----
+    ``temperature``, ``schedule``, ``t_final``, ``seed``, ``kernel`` and
+    ``neighbours`` are validated for every quantizer but used only by
+    ``stochastic``; ``deterministic`` and ``ste`` round at ``T = 0``. The
+    ``none`` store ignores the DAC arguments.
+    """
+    if quantizer not in QUANTIZERS:
+        raise ValueError(f"quantizer: must be one of {', '.join(QUANTIZERS)}, got {quantizer!r}")
+    b = check_bits(bits, allow_inf=True)
+    sched = TemperatureSchedule(
+        kind=schedule, t0=check_temperature(temperature), t_final=t_final
+    )
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel: must be one of {', '.join(KERNELS)}, got {kernel!r}")
+    check_neighbours(neighbours)
+    if quantizer == "none":
+        return UnquantizedStore(b)
+    if math.isinf(b):
+        raise ValueError(f"bits: must be an integer 1..16 for quantizer {quantizer!r}, got inf")
+    grid = AngleGrid(
+        int(b), inl_sigma=inl_sigma, seed=dac_seed, architecture=architecture,
+        unary_msbs=unary_msbs,
+    )
+    if quantizer == "deterministic":
+        return DeterministicStore(grid)
+    if quantizer == "ste":
+        return STEStore(grid)
+    return StochasticStore(grid, schedule=sched, seed=seed, kernel=kernel, neighbours=neighbours)

@@ -1,0 +1,312 @@
+"""Mini-batch training of a QNN, with the parameters held in a ParameterStore.
+
+Each step computes the exact loss gradient at ``store.circuit_theta`` (the
+angles the circuit actually sees), the optimizer turns it into a proposed
+decrement ``step = eta * u``, and ``store.apply(step)`` decides what happens
+to the parameters. :class:`FloatStore` just subtracts it; the quantization
+schemes provide stores that keep a float shadow, round, or accumulate.
+
+At the end of every epoch the loss and accuracy on the whole training set
+(and on the validation set, if given) are evaluated at the store's
+``circuit_theta`` and recorded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from qnn.architectures import Architecture, get_architecture
+from qnn.circuits import expectation_z
+from qnn.model import Readout, loss_and_grad
+from qnn.optim import OPTIMIZERS, Optimizer, make_optimizer
+
+# One set of defaults for every dataset and both presets (see docs/qnn.md).
+DEFAULT_EPOCHS = 100
+DEFAULT_LR = 0.05
+DEFAULT_BATCH_SIZE = 32
+DEFAULT_OPTIMIZER = "adam"
+
+SeedLike = int | np.random.Generator
+
+
+@runtime_checkable
+class ParameterStore(Protocol):
+    """Owner of the trainable angles during training."""
+
+    def init(self, theta0: np.ndarray) -> None:
+        """Start from the float angles ``theta0`` (rad)."""
+        ...
+
+    @property
+    def circuit_theta(self) -> np.ndarray:
+        """Angles the circuit sees, shape (n_params,), rad."""
+        ...
+
+    def begin_epoch(self, epoch: int, n_epochs: int) -> None:
+        """Called before each epoch (0-based), e.g. for temperature schedules."""
+        ...
+
+    def apply(self, step: np.ndarray) -> None:
+        """Apply the optimizer's proposed decrement ``step = eta * u`` (rad)."""
+        ...
+
+
+class FloatStore:
+    """Plain float parameters: ``theta -= step``.
+
+    ``circuit_theta`` is an empty array until :meth:`init` is called.
+    """
+
+    def __init__(self) -> None:
+        self._theta = np.empty(0)
+
+    def init(self, theta0: np.ndarray) -> None:
+        self._theta = np.array(theta0, dtype=float)
+
+    @property
+    def circuit_theta(self) -> np.ndarray:
+        return self._theta
+
+    def begin_epoch(self, epoch: int, n_epochs: int) -> None:
+        pass
+
+    def apply(self, step: np.ndarray) -> None:
+        self._theta = self.circuit_theta - step
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """What the per-step callback sees, after ``store.apply``.
+
+    Attributes
+    ----------
+    epoch : int
+        0-based epoch.
+    step : int
+        0-based global step count.
+    batch : int
+        0-based batch index within the epoch.
+    n_batches : int
+        Batches per epoch.
+    loss : float
+        Mini-batch loss before the update, nats.
+    grad : ndarray
+        Gradient at the circuit angles before the update, nats/rad.
+    update : ndarray
+        The decrement proposed by the optimizer, rad.
+    store : ParameterStore
+        The store, already updated.
+    """
+
+    epoch: int
+    step: int
+    batch: int
+    n_batches: int
+    loss: float
+    grad: np.ndarray
+    update: np.ndarray
+    store: ParameterStore
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Outcome of :func:`train`.
+
+    Attributes
+    ----------
+    theta : ndarray of shape (n_params,)
+        Final ``store.circuit_theta``, rad.
+    loss_history, val_loss_history : ndarray of shape (epochs,)
+        Mean cross-entropy (nats) on the training / validation set after each
+        epoch; the validation one is empty without validation data.
+    accuracy_history, val_accuracy_history : ndarray of shape (epochs,)
+        The same for accuracy.
+    n_steps : int
+        Optimizer steps taken.
+    seconds : float
+        Wall-clock time of the training loop, s.
+    """
+
+    theta: np.ndarray
+    loss_history: np.ndarray
+    val_loss_history: np.ndarray
+    accuracy_history: np.ndarray
+    val_accuracy_history: np.ndarray
+    n_steps: int
+    seconds: float
+
+
+def init_theta(arch: str | Architecture, rng: np.random.Generator) -> np.ndarray:
+    """Initial angles, uniform in ``[-pi, pi)`` rad."""
+    return rng.uniform(-np.pi, np.pi, get_architecture(arch).n_params)
+
+
+def evaluate(
+    arch: str | Architecture, x: np.ndarray, y: np.ndarray, theta: np.ndarray, readout: Readout
+) -> tuple[float, float]:
+    """Mean cross-entropy (nats) and accuracy of angles ``theta`` on ``(x, y)``."""
+    z = expectation_z(arch, x, theta)
+    loss, _ = readout.loss_and_cotangent(z, y)
+    accuracy = float(np.mean(np.argmax(readout.proba(z), axis=1) == y))
+    return loss, accuracy
+
+
+def _check_labels(y: np.ndarray, n: int, n_classes: int, name: str) -> np.ndarray:
+    y = np.asarray(y)
+    if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"{name}: must be integer labels of shape ({n},), got {y.dtype} {y.shape}")
+    if n and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"{name}: labels must lie in 0..{n_classes - 1}")
+    return y
+
+
+def _check_positive_int(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name}: must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
+def train(
+    arch: str | Architecture,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    n_classes: int | None = None,
+    x_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
+    epochs: int = DEFAULT_EPOCHS,
+    lr: float = DEFAULT_LR,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    optimizer: str | Optimizer = DEFAULT_OPTIMIZER,
+    seed: SeedLike = 0,
+    theta0: np.ndarray | None = None,
+    store: ParameterStore | None = None,
+    readout: Readout | None = None,
+    callback: Callable[[StepInfo], None] | None = None,
+) -> TrainResult:
+    """Train the circuit's angles by mini-batch cross-entropy minimisation.
+
+    Parameters
+    ----------
+    arch : str or Architecture
+    x : ndarray of shape (N, n_qubits)
+        Encoding angles in rad (preprocessed features, see :mod:`qnn.preprocess`).
+    y : ndarray of int, shape (N,)
+        Labels ``0 .. n_classes - 1``.
+    n_classes : int, optional
+        Default ``max(y) + 1`` (at least 2).
+    x_val, y_val : ndarray, optional
+        Validation set, evaluated after every epoch.
+    epochs : int, default=DEFAULT_EPOCHS
+    lr : float, default=DEFAULT_LR
+        Learning rate of the optimizer (rad per step for Adam).
+    batch_size : int, default=DEFAULT_BATCH_SIZE
+        Samples per step; the last batch of an epoch may be smaller.
+    optimizer : {"adam", "sgd"} or Optimizer, default="adam"
+        A name, or an optimizer object (then ``lr`` is ignored).
+    seed : int or numpy.random.Generator, default=0
+        Drives the initial angles and the per-epoch shuffles.
+    theta0 : ndarray of shape (n_params,), optional
+        Initial angles; default :func:`init_theta`.
+    store : ParameterStore, optional
+        Default a fresh :class:`FloatStore`.
+    readout : Readout, optional
+        Default ``Readout(n_classes)``.
+    callback : callable, optional
+        Called with a :class:`StepInfo` after every step.
+
+    Returns
+    -------
+    TrainResult
+    """
+    arch = get_architecture(arch)
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[1] != arch.n_qubits or len(x) == 0:
+        raise ValueError(f"x: must have shape (N >= 1, {arch.n_qubits}), got {x.shape}")
+    if n_classes is None:
+        n_classes = max(2, int(np.max(y)) + 1)
+    readout = readout if readout is not None else Readout(n_classes)
+    readout.check(arch)
+    y = _check_labels(y, len(x), readout.n_classes, "y")
+    has_val = x_val is not None and y_val is not None and len(x_val) > 0
+    if has_val:
+        x_val = np.asarray(x_val, dtype=float)
+        y_val = _check_labels(y_val, len(x_val), readout.n_classes, "y_val")
+    epochs = _check_positive_int(epochs, "epochs")
+    batch_size = _check_positive_int(batch_size, "batch_size")
+    if isinstance(optimizer, str):
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(
+                f"optimizer: must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}"
+            )
+        optimizer = make_optimizer(optimizer, lr=lr)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    theta0 = init_theta(arch, rng) if theta0 is None else np.asarray(theta0, dtype=float)
+    if theta0.shape != (arch.n_params,):
+        raise ValueError(f"theta0: must have shape ({arch.n_params},), got {theta0.shape}")
+    store = store if store is not None else FloatStore()
+
+    start = time.perf_counter()
+    # The matrices here are tiny (16 x 16 for 4 qubits): a second BLAS thread never
+    # helps, and on a busy machine its spin-waiting made training 8x slower.
+    with threadpool_limits(limits=1, user_api="blas"):
+        history = _loop(arch, x, y, x_val if has_val else None, y_val, epochs, batch_size,
+                        optimizer, rng, theta0, store, readout, callback)
+    return TrainResult(
+        theta=np.array(store.circuit_theta, dtype=float),
+        loss_history=np.array(history["loss"]),
+        val_loss_history=np.array(history["val_loss"]),
+        accuracy_history=np.array(history["acc"]),
+        val_accuracy_history=np.array(history["val_acc"]),
+        n_steps=int(history["steps"][0]),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _loop(
+    arch: Architecture,
+    x: np.ndarray,
+    y: np.ndarray,
+    x_val: np.ndarray | None,
+    y_val: np.ndarray | None,
+    epochs: int,
+    batch_size: int,
+    optimizer: Optimizer,
+    rng: np.random.Generator,
+    theta0: np.ndarray,
+    store: ParameterStore,
+    readout: Readout,
+    callback: Callable[[StepInfo], None] | None,
+) -> dict[str, list[float]]:
+    """The epochs of :func:`train`; returns the per-epoch histories and the step count."""
+    store.init(theta0)
+    optimizer.reset(arch.n_params)
+    n_batches = -(-len(x) // batch_size)
+    history: dict[str, list[float]] = {"loss": [], "acc": [], "val_loss": [], "val_acc": []}
+    step_count = 0
+    for epoch in range(epochs):
+        store.begin_epoch(epoch, epochs)
+        order = rng.permutation(len(x))
+        for batch in range(n_batches):
+            idx = order[batch * batch_size : (batch + 1) * batch_size]
+            loss, grad = loss_and_grad(arch, x[idx], y[idx], store.circuit_theta, readout)
+            update = optimizer.step(grad)
+            store.apply(update)
+            if callback is not None:
+                callback(StepInfo(epoch, step_count, batch, n_batches, loss, grad, update, store))
+            step_count += 1
+        loss, acc = evaluate(arch, x, y, store.circuit_theta, readout)
+        history["loss"].append(loss)
+        history["acc"].append(acc)
+        if x_val is not None and y_val is not None:
+            val_loss, val_acc = evaluate(arch, x_val, y_val, store.circuit_theta, readout)
+            history["val_loss"].append(val_loss)
+            history["val_acc"].append(val_acc)
+    history["steps"] = [step_count]
+    return history

@@ -1,0 +1,39 @@
+"""Float QNNs with the default hyperparameters against logistic regression.
+
+Criterion (issue #4): mean test accuracy >= 0.85 and within 0.08 of logistic
+regression on the same preprocessed features and split, averaged over seeds.
+One set of defaults for every dataset and both presets.
+
+Iris is averaged over 10 seeds instead of 2: its test split has 30 samples, so
+one sample is 0.033 of accuracy. Over 40 seeds the compact QNN scored 0.897 and
+logistic regression 0.943 (mean gap 0.046), but 4 of 20 disjoint seed pairs
+missed the 0.08 margin on their own; a 2-seed test would pass or fail by the
+luck of the pair (docs/qnn.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qnn.datasets import load_dataset, logistic_baseline
+from qnn.model import Readout
+from qnn.training import evaluate, train
+
+SEEDS = {"iris": range(10), "breast_cancer": (0, 1), "mnist": (0, 1), "fashion_mnist": (0, 1)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch", ["compact", "expressive"])
+@pytest.mark.parametrize("name", list(SEEDS))
+def test_default_training_is_close_to_logistic_regression(name: str, arch: str) -> None:
+    qnn_acc, lr_acc = [], []
+    for seed in SEEDS[name]:
+        ds = load_dataset(name, seed=seed)
+        result = train(arch, ds.X_train, ds.y_train, n_classes=ds.n_classes, seed=seed)
+        qnn_acc.append(evaluate(arch, ds.X_test, ds.y_test, result.theta,
+                                Readout(ds.n_classes))[1])
+        lr_acc.append(logistic_baseline(ds))
+    qnn_mean, lr_mean = float(np.mean(qnn_acc)), float(np.mean(lr_acc))
+    assert qnn_mean >= 0.85, (qnn_acc, lr_acc)
+    assert qnn_mean >= lr_mean - 0.08, (qnn_acc, lr_acc)

@@ -1,0 +1,149 @@
+"""The training loop and its ParameterStore hook."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qnn.circuits import expectation_z
+from qnn.model import Readout, loss_and_grad
+from qnn.optim import Adam
+from qnn.training import FloatStore, ParameterStore, StepInfo, TrainResult, train
+
+
+class GridStore:
+    """A store whose circuit sees a float shadow rounded to a coarse grid; records every call."""
+
+    def __init__(self, lsb: float) -> None:
+        self.lsb = lsb
+        self.epochs: list[tuple[int, int]] = []
+        self.steps: list[np.ndarray] = []
+        self.seen: list[np.ndarray] = []
+
+    def init(self, theta0: np.ndarray) -> None:
+        self.shadow = np.array(theta0, dtype=float)
+
+    @property
+    def circuit_theta(self) -> np.ndarray:
+        return np.rint(self.shadow / self.lsb) * self.lsb
+
+    def begin_epoch(self, epoch: int, n_epochs: int) -> None:
+        self.epochs.append((epoch, n_epochs))
+
+    def apply(self, step: np.ndarray) -> None:
+        self.seen.append(self.circuit_theta.copy())
+        self.steps.append(np.array(step))
+        self.shadow = self.shadow - step
+
+
+def teacher_task(seed: int, n: int = 120, n_classes: int = 2):
+    """Labels produced by a random compact QNN: learnable by construction."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, np.pi, (n, 4))
+    teacher = rng.uniform(-np.pi, np.pi, 16)
+    y = np.argmax(Readout(n_classes).proba(expectation_z("compact", x, teacher)), axis=1)
+    return x, y
+
+
+def test_float_store_subtracts_steps() -> None:
+    store = FloatStore()
+    assert isinstance(store, ParameterStore)
+    assert store.circuit_theta.size == 0
+    store.init(np.array([1.0, 2.0]))
+    store.begin_epoch(0, 1)
+    store.apply(np.array([0.5, -1.0]))
+    np.testing.assert_allclose(store.circuit_theta, [0.5, 3.0])
+
+
+def test_store_protocol_is_followed_exactly() -> None:
+    x, y = teacher_task(0, n=40)
+    store = GridStore(lsb=2 * np.pi / 64)
+    infos: list[StepInfo] = []
+    epochs = 3
+    # Full batches: every gradient can be recomputed independently of the shuffle.
+    result = train("compact", x, y, epochs=epochs, batch_size=64, lr=0.1, seed=1, store=store,
+                   callback=infos.append)
+    assert isinstance(store, ParameterStore)
+    assert store.epochs == [(e, epochs) for e in range(epochs)]
+    assert len(store.steps) == result.n_steps == epochs
+    adam = Adam(0.1)
+    for info, theta_seen, step in zip(infos, store.seen, store.steps, strict=True):
+        loss, grad = loss_and_grad("compact", x, y, theta_seen, Readout(2))
+        # The gradient is taken at the angles the circuit sees (on the grid)...
+        np.testing.assert_allclose(info.grad, grad, atol=1e-12)
+        assert info.loss == pytest.approx(loss, abs=1e-12)
+        # ...and the store receives exactly the optimizer's proposed decrement.
+        np.testing.assert_allclose(step, adam.step(info.grad), rtol=1e-15)
+        np.testing.assert_allclose(info.update, step)
+    np.testing.assert_allclose(result.theta, store.circuit_theta)
+
+
+def test_callback_sees_every_step() -> None:
+    x, y = teacher_task(1, n=50)
+    infos: list[StepInfo] = []
+    result = train("compact", x, y, epochs=2, batch_size=16, seed=0, callback=infos.append)
+    assert [(i.epoch, i.batch, i.step) for i in infos] == [
+        (e, b, 4 * e + b) for e in range(2) for b in range(4)
+    ]
+    assert all(i.n_batches == 4 for i in infos)
+    assert result.n_steps == 8
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_learns_a_teacher_circuit(seed: int) -> None:
+    x, y = teacher_task(seed)
+    x_val, y_val = teacher_task(seed + 100, n=40)
+    result = train("compact", x, y, x_val=x_val, y_val=y_val, epochs=40, seed=seed)
+    assert isinstance(result, TrainResult)
+    assert result.loss_history.shape == result.val_loss_history.shape == (40,)
+    assert result.loss_history[-1] < 0.6 * result.loss_history[0]
+    assert result.accuracy_history[-1] >= 0.9
+
+
+def test_multiclass_and_sgd_reduce_the_loss() -> None:
+    x, y = teacher_task(3, n=90, n_classes=3)
+    result = train("compact", x, y, n_classes=3, epochs=30, optimizer="sgd", lr=0.5, seed=0)
+    assert result.loss_history[-1] < result.loss_history[0]
+    assert result.val_loss_history.size == 0
+
+
+def test_same_seed_same_result_and_seeds_matter() -> None:
+    x, y = teacher_task(2, n=60)
+    a = train("compact", x, y, epochs=3, seed=7)
+    b = train("compact", x, y, epochs=3, seed=7)
+    c = train("compact", x, y, epochs=3, seed=8)
+    np.testing.assert_array_equal(a.theta, b.theta)
+    np.testing.assert_array_equal(a.loss_history, b.loss_history)
+    assert not np.allclose(a.theta, c.theta)
+    gen = train("compact", x, y, epochs=3, seed=np.random.default_rng(7))
+    np.testing.assert_array_equal(gen.theta, a.theta)
+
+
+def test_theta0_is_respected() -> None:
+    x, y = teacher_task(4, n=20)
+    theta0 = np.linspace(-1, 1, 16)
+    seen = []
+    train("compact", x, y, epochs=1, batch_size=32, theta0=theta0, callback=seen.append,
+          store=GridStore(lsb=1e-9))
+    loss, _ = loss_and_grad("compact", x, y, theta0, Readout(2))
+    assert seen[0].loss == pytest.approx(loss, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"epochs": 0}, "epochs"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"optimizer": "lbfgs"}, "optimizer"),
+        ({"lr": -0.1}, "lr"),
+        ({"y": np.full(10, -1)}, "y"),
+        ({"x": np.zeros((10, 3))}, "x"),
+        ({"theta0": np.zeros(3)}, "theta0"),
+        ({"n_classes": 5}, "n_classes"),
+    ],
+)
+def test_bad_arguments_name_themselves(kwargs: dict, name: str) -> None:
+    args = {"x": np.zeros((10, 4)), "y": np.arange(10) % 2} | kwargs
+    x, y = args.pop("x"), args.pop("y")
+    with pytest.raises(ValueError, match=f"^{name}: "):
+        train("compact", x, y, **args)
