@@ -1,0 +1,140 @@
+"""Generate ``docs/scenarios.md`` from the schema, so the reference cannot drift.
+
+Run ``python -m cosim.studies.docs > docs/scenarios.md`` after changing
+:mod:`cosim.studies.schema` or a stage; a test checks the committed page.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import sys
+from typing import Any
+
+from cosim.studies.evaluate import STAGES, WAITING
+from cosim.studies.schema import KNOWN_STAGES, SECTION_DOCS, SECTIONS, Key, section_keys
+from cosim.studies.sweep import __doc__ as SWEEP_DOC
+
+_INTRO = """\
+# Scenario reference
+
+A scenario is a YAML file that `cosim run` turns into a study and
+`cosim validate` checks without running. This page is generated from
+`cosim/studies/schema.py` by `python -m cosim.studies.docs`; do not edit it by
+hand.
+
+The file is read with `yaml.safe_load` only: tags such as `!!python/object` are
+refused, never run. Every key is optional; absent keys take the defaults
+below. An unknown key, a wrong type or a value out of range stops with one
+line naming the key path, e.g. `error: workload.epochs: must be an integer
+1..100000, got 0`, and exit status 2. Numbers such as `100e-6` are accepted
+for number keys even though YAML 1.1 reads them as text.
+"""
+
+_POINTS = """\
+## Points and ids
+
+Each point is one combination of the sweep axes. Its config holds the
+sections `stack`, `dac`, `qubit`, `workload` with one value per key (derived
+values such as `stack.channels` filled in) and the list `stages`. Its
+`point_id` is the first 16 hex digits of the sha256 of the config's canonical
+JSON (sorted keys, no spaces), so the same config always has the same id, and
+`name`, `description` and the `study` section never change it. The
+`design_id` is the same hash without `dac.seeds` and `workload.seeds`: points
+that share it are repeated draws of one design, and the report gives their
+mean and sample standard deviation.
+"""
+
+_RUN = """\
+## Running, resuming and outputs
+
+`cosim run SCENARIO.yaml [--out DIR] [--workers N] [--scheduler ADDRESS]
+[--fresh] [--retry-failed]` computes every point that `DIR/results.sqlite`
+does not hold yet (default `DIR`: `results/<name>`), on `N` local processes
+(default: all cores; `--workers 1` runs in-process) or on the Dask cluster at
+`ADDRESS` (`pip install 'cosim[dask]'`; the workers need the same cosim
+installed). Each point is committed on its own as
+it finishes (sqlite in WAL mode), so an interrupted run (Ctrl-C, `kill -9`, a
+crashed worker) loses at most the points in flight, and running the same
+command again resumes. A point that raises is stored as `failed` with its
+message and the study goes on; failed points are not retried unless
+`--retry-failed` is given, and the command exits with status 1 when any point
+of the scenario failed. `--fresh` deletes the database first, once the
+scenario and the arguments have been checked.
+
+Table `results` has `point_id` (unique), `design_id`, `config` (JSON),
+`status` (`ok` or `failed`), `error`, `started_at` (ISO 8601, UTC), `seconds`,
+and one column per metric, added when the metric first appears. After the run
+the directory also holds `results.csv`, `report.md` and the figures
+`pareto.png`, `elbow.png` and `deadlock.png`; a figure whose data the study did
+not compute is left out and the report says why.
+
+The report judges designs by `study.accuracy_target`: with `target:
+relative` a design must reach that fraction of the float accuracy of the same
+dataset and architecture (the `float_accuracy` of stage ptq, else stage train
+with `quantizer: none`); with `target: absolute` it is a test accuracy. The
+accuracy of a design is its accuracy on the DAC at `dac.bits`: `train_accuracy`
+when it trains with a quantizer, else `ptq_accuracy` (a float-trained design
+without stage ptq has none). The Pareto front maximises that accuracy and
+minimises `power_per_qubit_w`; its knee is the front design farthest from the
+line joining the front's two extremes, with both objectives scaled to [0, 1],
+on the side of the ideal corner (none for fewer than three front designs).
+"""
+
+
+def _markdown(docstring: str) -> str:
+    """A reST docstring as Markdown: ``code`` and :role:`target` become `code`."""
+    text = inspect.cleandoc(docstring).replace("``", "`")
+    return re.sub(r":\w+:`([^`]+)`", r"`\1`", text)
+
+
+def _default(key: Key) -> str:
+    if key.default is None:
+        return "derived" if key.nullable and key.section else "null"
+    return f"`{json.dumps(key.default)}`"
+
+
+def _section(section: str | None) -> str:
+    title = "Top level" if section is None else f"`{section}`"
+    lines = [f"### {title}", ""]
+    if section is not None:
+        lines += [SECTION_DOCS[section], ""]
+    lines += ["| key | type | default | unit | sweep | meaning |", "|---|---|---|---|---|---|"]
+    for key in section_keys(section):
+        allowed = key.allowed().replace("|", "\\|")
+        lines.append(f"| `{key.name}` | {allowed} | {_default(key)} | {key.unit or '-'} | "
+                     f"{'yes' if key.sweep else 'no'} | {key.doc} |")
+    return "\n".join(lines)
+
+
+def _stages() -> str:
+    lines = ["## Stages", "", "A point runs the stages listed in `study.stages`, in this "
+             "order. The metrics each stage stores:", ""]
+    for name in KNOWN_STAGES:
+        if name in STAGES:
+            doc = _markdown(STAGES[name].__doc__ or "")
+            lines += [f"### `{name}`", "", doc, ""]
+        else:
+            lines += [f"### `{name}` (not available yet)", "",
+                      f"Waiting for {WAITING[name]}.", ""]
+    return "\n".join(lines).rstrip()
+
+
+def _sweeps() -> str:
+    body = _markdown(SWEEP_DOC or "").split("\n", 2)[2]
+    return "## Sweeps\n\n" + body + (
+        "\n\nThe number of points is the product of the axis lengths; more than "
+        "`study.max_points` is an error. Seeds are axes like any other.")
+
+
+def render_markdown() -> str:
+    """The whole reference page as Markdown text."""
+    parts: list[Any] = [_INTRO, "## Keys", _section(None)]
+    parts += [_section(s) for s in SECTIONS]
+    parts += [_sweeps(), _POINTS, _stages(), _RUN]
+    return "\n\n".join(p.strip() for p in parts) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render_markdown())

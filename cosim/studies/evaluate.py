@@ -1,0 +1,91 @@
+"""What one study point computes: a pure function of its config, stage by stage.
+
+:func:`evaluate` runs the stages a point names (``config["stages"]``), in the
+order of :data:`cosim.studies.schema.KNOWN_STAGES`, and merges their metrics.
+Each stage is a small function ``stage(config, shared) -> metrics``
+(:mod:`cosim.studies.hardware_stages`, :mod:`cosim.studies.qnn_stages`);
+``shared`` carries objects one stage builds and a later one reuses (the DAC
+instance, the dataset, the compiled gate set), so no stage depends on another
+having run.
+
+Only stages whose physics exists in this build are registered in
+:data:`STAGES`; :data:`WAITING` says what the others wait for, and
+:func:`check_available` turns a request for one into an input error.
+Every random draw is seeded from the config (``dac.seeds``, ``workload.seeds``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from cosim.errors import CosimInputError
+from cosim.studies.hardware_stages import (
+    Config,
+    Metrics,
+    cost_stage,
+    dac_stage,
+    gateset_stage,
+    schedule_stage,
+)
+from cosim.studies.qnn_stages import ptq_stage, train_stage
+from cosim.studies.schema import KNOWN_STAGES
+
+Stage = Callable[[Config, dict[str, Any]], Metrics]
+
+
+STAGES: dict[str, Stage] = {
+    "dac": dac_stage,
+    "cost": cost_stage,
+    "gateset": gateset_stage,
+    "schedule": schedule_stage,
+    "train": train_stage,
+    "ptq": ptq_stage,
+}
+
+# What each stage not in STAGES is waiting for, for the error message.
+WAITING: dict[str, str] = {}
+
+
+def available_stages() -> tuple[str, ...]:
+    """Stages this build can evaluate, in run order."""
+    return tuple(s for s in KNOWN_STAGES if s in STAGES)
+
+
+def check_available(stages: Sequence[str]) -> None:
+    """Raise :class:`CosimInputError` naming the first requested stage this build lacks."""
+    for stage in stages:
+        if stage not in STAGES:
+            raise CosimInputError(
+                "study.stages",
+                f"stage {stage!r} is not available in this build yet (it needs "
+                f"{WAITING.get(stage, 'its implementation')}); available: "
+                f"{', '.join(available_stages())}",
+            )
+
+
+def evaluate(config: Config) -> Metrics:
+    """Run the point's stages and return their metrics merged into one dict.
+
+    Parameters
+    ----------
+    config : mapping
+        A point config (:meth:`cosim.studies.scenario.Scenario.points`).
+
+    Returns
+    -------
+    dict of str to float, int, str or None
+    """
+    shared: dict[str, Any] = {}
+    metrics: Metrics = {}
+    for name in KNOWN_STAGES:
+        if name not in config["stages"]:
+            continue
+        if name not in STAGES:
+            raise ValueError(f"stage {name!r} is not available in this build")
+        out = STAGES[name](config, shared)
+        clash = set(out) & set(metrics)
+        if clash:
+            raise ValueError(f"stage {name!r} repeats metric names {sorted(clash)}")
+        metrics.update(out)
+    return metrics

@@ -1,0 +1,211 @@
+"""How points get computed: in-process, on a local process pool, or on Dask.
+
+Each backend takes ``(point_id, config)`` tasks and an ``evaluate`` function
+and yields a :class:`~cosim.studies.store.PointResult` per task as it
+finishes, in completion order. None of them knows what a point means.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import math
+import multiprocessing
+import signal
+import socket
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+import numpy as np
+
+from cosim.studies.points import design_id
+from cosim.studies.store import Metric, PointResult, check_metric_name
+
+Evaluate = Callable[[dict[str, Any]], Mapping[str, Any]]
+Task = tuple[str, dict[str, Any]]
+WORKER_DIED = "worker process died while evaluating this point (a crash or out of memory)"
+
+
+def _metric(name: str, value: Any) -> Metric:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        x = float(value)
+        return None if math.isnan(x) else x
+    raise TypeError(f"metric {name!r} must be a float, int, str or None, "
+                    f"got {type(value).__name__}")
+
+
+def evaluate_point(evaluate: Evaluate, point_id: str, config: dict[str, Any]) -> PointResult:
+    """Run ``evaluate(config)`` and wrap its outcome; an exception becomes a failed result.
+
+    Module-level so that process pools and Dask can pickle it.
+    """
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+    t0 = time.perf_counter()
+    try:
+        raw = evaluate(config)
+        if not isinstance(raw, Mapping):
+            raise TypeError(f"evaluate must return a mapping, got {type(raw).__name__}")
+        metrics = {check_metric_name(k): _metric(k, v) for k, v in raw.items()}
+        status, error = "ok", None
+    except Exception as exc:  # noqa: BLE001 - a failing point must not stop the study
+        metrics, status, error = {}, "failed", f"{type(exc).__name__}: {exc}"
+    return PointResult(point_id=point_id, design_id=design_id(config), config=config,
+                       status=status, error=error, started_at=started,
+                       seconds=time.perf_counter() - t0, metrics=metrics)
+
+
+def failed(task: Task, message: str) -> PointResult:
+    """A failed result for a point that never reported back."""
+    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+    return PointResult(point_id=task[0], design_id=design_id(task[1]), config=task[1],
+                       status="failed", error=message, started_at=now, seconds=0.0)
+
+
+def run_inline(tasks: Iterable[Task], evaluate: Evaluate) -> Iterator[PointResult]:
+    """Evaluate every task in this process, one after the other."""
+    for pid, config in tasks:
+        yield evaluate_point(evaluate, pid, config)
+
+
+# --- local process pool ------------------------------------------------------------------
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C is handled once, by the parent, which then stops the workers;
+    # otherwise every worker would print its own KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _executor(workers: int) -> ProcessPoolExecutor:
+    # spawn: workers start clean, without copies of the parent's threads
+    # (tqdm's monitor, sqlite) that fork would duplicate mid-state.
+    return ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint,
+                               mp_context=multiprocessing.get_context("spawn"))
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    # Python 3.11 has no public way to stop running tasks; without this an
+    # interrupted study would wait for its slowest point before exiting.
+    for process in list(getattr(executor, "_processes", {}).values()):
+        process.terminate()
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _drain(pending: deque[Task], evaluate: Evaluate, workers: int
+           ) -> Iterator[PointResult | list[Task]]:
+    """Run ``pending`` on one pool; on a crash yield the tasks in flight as a list."""
+    executor = _executor(workers)
+    inflight: dict[Future[PointResult], Task] = {}
+    try:
+        while pending or inflight:
+            # A bounded number in flight keeps memory flat and bounds what a
+            # kill can lose.
+            while pending and len(inflight) < 2 * workers:
+                task = pending.popleft()
+                inflight[executor.submit(evaluate_point, evaluate, *task)] = task
+            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            for future in done:
+                task = inflight.pop(future)
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    yield [task, *inflight.values()]
+                    inflight.clear()
+                    return
+                except Exception as exc:  # noqa: BLE001 - e.g. a config that cannot pickle
+                    yield failed(task, f"{type(exc).__name__}: {exc}")
+    finally:
+        if inflight:
+            _stop(executor)
+        else:
+            executor.shutdown(wait=True)
+
+
+def run_pool(tasks: Iterable[Task], evaluate: Evaluate, *, workers: int
+             ) -> Iterator[PointResult]:
+    """Evaluate tasks on a pool of ``workers`` local processes.
+
+    When a worker dies, the points that were in flight are each rerun alone
+    in a fresh single-worker pool, so only the point that kills its worker is
+    recorded as failed.
+    """
+    pending = deque(tasks)
+    while pending:
+        suspects: list[Task] = []
+        for item in _drain(pending, evaluate, workers):
+            if isinstance(item, list):
+                suspects = item
+            else:
+                yield item
+        for task in suspects:
+            outcome = list(_drain(deque([task]), evaluate, 1))
+            yield outcome[0] if isinstance(outcome[0], PointResult) else failed(task, WORKER_DIED)
+
+
+# --- Dask distributed ----------------------------------------------------------------------
+
+
+def connect_dask(address: str, *, timeout_s: float = 10.0) -> Any:
+    """A ``distributed.Client`` for the scheduler at ``address``.
+
+    Raises
+    ------
+    ImportError
+        dask[distributed] is not installed.
+    OSError
+        The scheduler cannot be reached within ``timeout_s``.
+    """
+    import distributed  # optional dependency, imported on use
+
+    scheme, sep, rest = address.partition("://")
+    if not sep:  # distributed reads a bare host:port as TCP
+        scheme, rest = "tcp", address
+    if scheme in ("tcp", "tls"):
+        # Check the form and, for TCP, that something listens: distributed
+        # would otherwise retry until its timeout and then warn from a
+        # half-built client's destructor.
+        host, _, port = rest.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"must look like {scheme}://host:port")
+        if scheme == "tcp":
+            socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    # distributed logs connection retries on stderr; the caller reports one line.
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    try:
+        return distributed.Client(address, timeout=timeout_s, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise OSError(str(exc) or type(exc).__name__) from None
+
+
+def run_dask(tasks: Iterable[Task], evaluate: Evaluate, *, client: Any) -> Iterator[PointResult]:
+    """Evaluate tasks on the Dask cluster behind ``client``.
+
+    Dask reschedules the points of a lost worker; a point that keeps killing
+    workers comes back as ``KilledWorker`` and is recorded as failed.
+    """
+    import distributed
+
+    futures = {}
+    for task in tasks:
+        future = client.submit(evaluate_point, evaluate, *task, key=f"cosim-point-{task[0]}",
+                               pure=False)
+        futures[future] = task
+    try:
+        for future in distributed.as_completed(futures, loop=client.loop):
+            task = futures[future]
+            try:
+                yield future.result()
+            except Exception as exc:  # noqa: BLE001 - KilledWorker, lost data, ...
+                yield failed(task, f"{type(exc).__name__}: {exc}")
+    finally:
+        client.cancel(list(futures))

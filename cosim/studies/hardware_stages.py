@@ -1,0 +1,181 @@
+"""Study stages of the hardware: DAC linearity, cost and cryostat budget, gates, schedule.
+
+Each stage is ``stage(config, shared) -> metrics`` (see
+:mod:`cosim.studies.evaluate`). Physics modules are imported inside the
+stages, so that loading a scenario stays light and pool workers import only
+what their points use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from cosim.studies.scoring import AREA_PER_QUBIT, BUDGET_FRACTION, MAX_QUBITS, POWER_PER_QUBIT
+
+Config = Mapping[str, Any]
+Metrics = dict[str, float | int | str | None]
+
+
+def unary_msbs(config: Config, bits: int) -> int:
+    """Unary MSBs of a ``bits``-bit DAC of the point's architecture."""
+    d = config["dac"]
+    return min(d["unary_msbs"], bits) if d["architecture"] == "segmented" else 0
+
+
+def point_dac(config: Config, shared: dict[str, Any]) -> Any:
+    """The point's DAC instance: one seeded draw of unit-element mismatch."""
+    if "dac" not in shared:
+        from hardware_models import DAC, DACSpec  # workers import on use
+
+        d = config["dac"]
+        spec = DACSpec(bits=d["bits"], architecture=d["architecture"],
+                       unary_msbs=unary_msbs(config, d["bits"]),
+                       mismatch_sigma=d["mismatch_sigma"])
+        shared["dac"] = DAC(spec, rng=d["seeds"])
+    return shared["dac"]
+
+
+def dac_stage(config: Config, shared: dict[str, Any]) -> Metrics:
+    """Static and dynamic linearity of the point's DAC instance.
+
+    Metrics: ``dac_inl_max_lsb`` and ``dac_dnl_max_lsb`` (endpoint fit, LSB),
+    ``dac_monotonic`` (1/0), ``dac_sinad_db`` (dB) and ``dac_enob`` (bit) from
+    a coherent full-scale sine test.
+    """
+    from hardware_models import dnl_max_lsb, inl_max_lsb, is_monotonic, sine_test
+
+    dac = point_dac(config, shared)
+    sine = sine_test(dac)
+    return {
+        "dac_inl_max_lsb": inl_max_lsb(dac.levels),
+        "dac_dnl_max_lsb": dnl_max_lsb(dac.levels),
+        "dac_monotonic": int(is_monotonic(dac.levels)),
+        "dac_sinad_db": sine.sinad_db,
+        "dac_enob": sine.enob,
+    }
+
+
+def _stage_name(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def cost_stage(config: Config, shared: dict[str, Any]) -> Metrics:
+    """Power, area and cryostat budget of the point's control stack.
+
+    Metrics: ``channel_power_w`` (W, at the controller's stage temperature),
+    ``power_per_qubit_w`` (controller dissipation per qubit, W),
+    ``stack_power_w`` (all channels, W), ``channel_area_m2``,
+    ``area_per_qubit_m2``, ``stage_<name>_power_per_qubit_w`` and
+    ``stage_<name>_fraction`` (load of ``stack.qubits`` over the stage's
+    cooling power) per fridge stage, ``fridge_budget_fraction`` (the largest
+    stage fraction), ``fridge_max_qubits`` and ``fridge_limiting_stage``.
+    """
+    from hardware_models import budget, channel_area_m2
+
+    s, d = config["stack"], config["dac"]
+    qubits, channels = s["qubits"], s["channels"]
+    report = budget(bits=d["bits"], sample_rate_hz=s["sample_rate_hz"], tech=s["technology"],
+                    fridge=s["fridge"], controller_stage=s["controller_stage"],
+                    # Exact line count: ceil() in the derived channel count can
+                    # leave a channel partly used.
+                    channels_per_qubit=channels / qubits, qubits_per_channel=1,
+                    n_qubits=qubits)
+    area = channel_area_m2(bits=d["bits"], tech=s["technology"])
+    metrics: Metrics = {
+        "channel_power_w": report.channel_power_w,
+        POWER_PER_QUBIT: report.controller_power_per_qubit_w,
+        "stack_power_w": report.channel_power_w * channels,
+        "channel_area_m2": area,
+        AREA_PER_QUBIT: area * channels / qubits,
+    }
+    for load in report.stages:
+        name = _stage_name(load.stage)
+        metrics[f"stage_{name}_power_per_qubit_w"] = load.power_per_qubit_w
+        metrics[f"stage_{name}_fraction"] = load.fraction_used
+    metrics[BUDGET_FRACTION] = max(load.fraction_used for load in report.stages)
+    metrics[MAX_QUBITS] = report.max_qubits
+    metrics["fridge_limiting_stage"] = report.limiting_stage
+    return metrics
+
+
+def _pulse_and_model(config: Config) -> tuple[Any, Any]:
+    from cosim.pulse import PulseSpec, QubitModel
+
+    s, q = config["stack"], config["qubit"]
+    pulse = PulseSpec(duration_s=q["gate_1q_s"], sample_rate_hz=s["sample_rate_hz"],
+                      envelope=s["envelope"])
+    model = QubitModel(levels=q["levels"], anharmonicity_hz=q["anharmonicity_hz"],
+                       t1_s=q["t1_s"], t2_s=q["t2_s"])
+    return pulse, model
+
+
+def gateset_stage(config: Config, shared: dict[str, Any]) -> Metrics:
+    """The realized single-qubit gate set of the point's DAC, from pulse-level dynamics.
+
+    Every code's pulse (``qubit.gate_1q_s`` long at ``stack.sample_rate_hz``,
+    ``stack.envelope``) is propagated on the qubit model (closed form for a
+    closed two-level qubit, else QuTiP; compiled tables are cached on disk,
+    see ``COSIM_CACHE_DIR``). Metrics, over all codes against their nominal
+    rotations: ``gate_fidelity_mean``, ``gate_fidelity_min``,
+    ``gate_infidelity_mean`` (``1 - F``), ``gate_leakage_mean`` (three levels
+    only, else null) and ``gateset_solver``. Stages train and ptq then also
+    report accuracy on these gates.
+    """
+    import numpy as np
+
+    from cosim.pulse import compile_gateset
+
+    pulse, model = _pulse_and_model(config)
+    gates = compile_gateset(point_dac(config, shared), pulse=pulse, model=model)
+    shared["gateset"] = gates
+    fidelity = np.asarray(gates.fidelity["x"], dtype=float)
+    leakage = None if gates.leakage is None else float(np.mean(gates.leakage["x"]))
+    return {
+        "gate_fidelity_mean": float(fidelity.mean()),
+        "gate_fidelity_min": float(fidelity.min()),
+        "gate_infidelity_mean": float(1.0 - fidelity.mean()),
+        "gate_leakage_mean": leakage,
+        "gateset_solver": gates.solver,
+    }
+
+
+def schedule_stage(config: Config, shared: dict[str, Any]) -> Metrics:
+    """One QNN circuit played on the SimPy control stack.
+
+    The circuit is ``workload.arch`` on its own qubits with random data and
+    angles drawn from ``workload.seeds``; its qubits share channels as the
+    scenario says (``ceil(n_qubits / stack.multiplexing)`` channels, pooled),
+    with ``stack.fifo_depth``, ``stack.refill_rate_hz``, ``stack.sample_rate_hz``,
+    the gate durations and the point's DAC. Metrics: ``schedule_duration_s``,
+    ``schedule_utilization`` (busy fraction of the channels),
+    ``schedule_underflows`` (FIFO words needed before they were written),
+    ``schedule_stall_s`` and ``schedule_idle_fraction`` (mean over qubits of
+    idle time / duration).
+    """
+    import numpy as np
+
+    from cosim.stack import StackSpec, simulate
+    from qnn import get_architecture
+
+    s, q, w = config["stack"], config["qubit"], config["workload"]
+    arch = get_architecture(w["arch"])
+    rng = np.random.default_rng(w["seeds"])
+    x = rng.uniform(0.0, np.pi, arch.n_qubits)
+    theta = rng.uniform(0.0, 2 * np.pi, arch.n_params)
+    spec = StackSpec(n_qubits=arch.n_qubits,
+                     n_channels=-(-arch.n_qubits // s["multiplexing"]),
+                     sample_rate_hz=s["sample_rate_hz"], fifo_depth_words=s["fifo_depth"],
+                     refill_rate_hz=s["refill_rate_hz"],
+                     gate_1q_s=q["gate_1q_s"], gate_2q_s=q["gate_2q_s"],
+                     envelope=s["envelope"], angle_bits=config["dac"]["bits"])
+    result = simulate(arch.ops(), spec, x=x, theta=theta, dac=point_dac(config, shared))
+    idle = np.asarray(result.idle_s) / result.duration_s if result.duration_s else [0.0]
+    return {
+        "schedule_duration_s": result.duration_s,
+        "schedule_utilization": result.utilization,
+        "schedule_underflows": int(result.underflows),
+        "schedule_stall_s": result.stall_s,
+        "schedule_idle_fraction": float(np.mean(idle)),
+    }

@@ -1,0 +1,74 @@
+"""Test-only point functions for the study machinery (module level, so pools can pickle them).
+
+``fake_evaluate`` is a pure, seeded function of the config that writes the
+metric names the scoring and report read, with a shape that has a known
+answer: accuracy rises with bits towards 0.9, power per qubit rises with bits.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import numpy as np
+
+FLOAT_ACCURACY = 0.9
+
+
+def _rng(config: dict[str, Any]) -> np.random.Generator:
+    return np.random.default_rng([config["dac"]["seeds"], config["workload"]["seeds"],
+                                  config["dac"]["bits"]])
+
+
+def fake_evaluate(config: dict[str, Any]) -> dict[str, Any]:
+    """Accuracy, power and PTQ metrics with a seeded wobble."""
+    bits = config["dac"]["bits"]
+    wobble = _rng(config).normal(0.0, 0.002)
+    accuracy = FLOAT_ACCURACY * (1 - 2.0 ** -bits) + wobble
+    return {
+        "train_accuracy": accuracy,
+        "ptq_accuracy": accuracy,
+        "float_accuracy": FLOAT_ACCURACY,
+        **{f"ptq_accuracy_b{b}": FLOAT_ACCURACY * (1 - 2.0 ** -b)
+           for b in config["workload"]["eval_bits"]},
+        "power_per_qubit_w": 1e-3 * (1 + 0.1 * bits),
+        "fridge_max_qubits": int(500 / (1 + 0.1 * bits)),
+        "label": f"b{bits}",
+        "maybe": None,
+    }
+
+
+def slow_evaluate(config: dict[str, Any]) -> dict[str, Any]:
+    """``fake_evaluate`` after a pause, so a run can be killed part-way."""
+    time.sleep(0.25)
+    return fake_evaluate(config)
+
+
+def flaky_evaluate(config: dict[str, Any]) -> dict[str, Any]:
+    """Raises for 3-bit points, like a stage that cannot handle them."""
+    if config["dac"]["bits"] == 3:
+        raise RuntimeError("no 3-bit model")
+    return fake_evaluate(config)
+
+
+def crashing_evaluate(config: dict[str, Any]) -> dict[str, Any]:
+    """Kills its worker process for 3-bit points, like a segfault in native code."""
+    if config["dac"]["bits"] == 3:
+        os._exit(13)
+    return fake_evaluate(config)
+
+
+def bad_metric_evaluate(config: dict[str, Any]) -> dict[str, Any]:
+    """Returns a metric name that cannot be a column."""
+    return {"Bad Name": 1.0}
+
+
+def scenario_data(bits: list[int] | None = None, seeds: list[int] | None = None) -> dict:
+    """A small scenario as YAML data: bits x workload seeds."""
+    return {
+        "name": "fake",
+        "dac": {"bits": bits or [1, 2, 3, 4], "architecture": "segmented", "unary_msbs": 2},
+        "workload": {"seeds": seeds or [0, 1], "eval_bits": [1, 2, 4, 8]},
+        "study": {"stages": ["dac", "cost"], "accuracy_target": 0.9},
+    }
