@@ -23,40 +23,19 @@ DAC reproduces :attr:`DAC.ideal_levels` exactly.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from hardware_models.validation import as_generator, check_finite
+
+__all__ = ["ARCHITECTURES", "DAC", "DACSpec", "as_generator"]
 
 ARCHITECTURES = ("binary", "unary", "segmented")
 ROUNDINGS = ("nearest", "floor", "stochastic")
 MAX_BITS = 16
 
 
-def _finite(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name}: must be a finite number, got {value!r}")
-    x = float(value)
-    if not math.isfinite(x):
-        raise ValueError(f"{name}: must be a finite number, got {value!r}")
-    return x
-
-
-def as_generator(rng: int | np.random.Generator | None, name: str = "rng") -> np.random.Generator:
-    """Return a numpy Generator for an int seed or an existing Generator.
-
-    Parameters
-    ----------
-    rng : int or numpy.random.Generator
-        A non-negative seed or a Generator (returned unchanged).
-    name : str, default="rng"
-        Parameter name used in the error message.
-    """
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0:
-        return np.random.default_rng(int(rng))
-    raise ValueError(f"{name}: must be a non-negative int seed or numpy Generator, got {rng!r}")
 
 
 @dataclass(frozen=True)
@@ -98,7 +77,7 @@ class DACSpec:
         b = self.bits
         if isinstance(b, bool) or not isinstance(b, (int, np.integer)) or not 1 <= b <= MAX_BITS:
             raise ValueError(f"bits: must be an integer 1..{MAX_BITS}, got {b!r}")
-        if _finite("full_scale", self.full_scale) <= 0:
+        if check_finite("full_scale", self.full_scale) <= 0:
             raise ValueError(f"full_scale: must be > 0, got {self.full_scale!r}")
         if self.architecture not in ARCHITECTURES:
             raise ValueError(
@@ -114,12 +93,12 @@ class DACSpec:
             raise ValueError(
                 f"unary_msbs: must be 0 unless architecture is segmented, got {k}"
             )
-        if _finite("mismatch_sigma", self.mismatch_sigma) < 0:
+        if check_finite("mismatch_sigma", self.mismatch_sigma) < 0:
             raise ValueError(f"mismatch_sigma: must be >= 0, got {self.mismatch_sigma!r}")
-        if _finite("gain_error", self.gain_error) <= -1:
+        if check_finite("gain_error", self.gain_error) <= -1:
             raise ValueError(f"gain_error: must be > -1, got {self.gain_error!r}")
-        _finite("offset", self.offset)
-        if _finite("noise_rms", self.noise_rms) < 0:
+        check_finite("offset", self.offset)
+        if check_finite("noise_rms", self.noise_rms) < 0:
             raise ValueError(f"noise_rms: must be >= 0, got {self.noise_rms!r}")
 
 

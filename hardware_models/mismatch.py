@@ -33,6 +33,7 @@ from scipy.special import kolmogorov, ndtri
 
 from hardware_models.dac import DAC, DACSpec, as_generator
 from hardware_models.linearity import FITS, inl_lsb
+from hardware_models.validation import check_positive
 
 SIZING_METHODS = ("van_den_bosch", "kolmogorov")
 
@@ -69,12 +70,6 @@ def _check_yield(yield_target: float) -> float:
         raise ValueError(f"yield_target: must be in (0, 1), got {yield_target!r}")
     return y
 
-
-def _check_positive(name: str, value: float) -> float:
-    x = float(value)
-    if not (math.isfinite(x) and x > 0):
-        raise ValueError(f"{name}: must be a finite number > 0, got {value!r}")
-    return x
 
 
 def _check_bits(bits: int) -> int:
@@ -114,7 +109,7 @@ def inl_yield(
         raise ValueError(f"spec: must be a DACSpec, got {type(spec).__name__}")
     if isinstance(n_trials, bool) or not isinstance(n_trials, (int, np.integer)) or n_trials < 1:
         raise ValueError(f"n_trials: must be an integer >= 1, got {n_trials!r}")
-    limit = _check_positive("inl_limit_lsb", inl_limit_lsb)
+    limit = check_positive("inl_limit_lsb", inl_limit_lsb)
     if fit not in FITS:
         raise ValueError(f"fit: must be one of {', '.join(FITS)}, got {fit!r}")
     gen = as_generator(rng)
@@ -160,7 +155,7 @@ def required_unit_sigma(
     """
     n = _check_bits(bits)
     y = _check_yield(yield_target)
-    limit = _check_positive("inl_limit_lsb", inl_limit_lsb)
+    limit = check_positive("inl_limit_lsb", inl_limit_lsb)
     if method == "van_den_bosch":
         c = float(ndtri(0.5 + y / 2.0))
         return limit / (c * math.sqrt(2.0**n))
@@ -197,11 +192,11 @@ def pelgrom_unit_area_m2(
     float
         Gate area, m².
     """
-    s = _check_positive("sigma_unit", sigma_unit)
-    ab = _check_positive("a_beta_m", a_beta_m)
+    s = check_positive("sigma_unit", sigma_unit)
+    ab = check_positive("a_beta_m", a_beta_m)
     avt = float(a_vt_v_m)
     if not (math.isfinite(avt) and avt >= 0):
         raise ValueError(f"a_vt_v_m: must be a finite number >= 0, got {a_vt_v_m!r}")
-    vov = _check_positive("overdrive_v", overdrive_v)
+    vov = check_positive("overdrive_v", overdrive_v)
     a_sq = ab**2 + 4.0 * avt**2 / vov**2
     return a_sq / s**2

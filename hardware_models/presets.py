@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from hardware_models.validation import check_positive
+
 ROOM_STAGE = "300K"
 ROOM_TEMPERATURE_K = 300.0
 
@@ -26,12 +28,6 @@ _TECH_KEYS = (
 )
 _STAGE_KEYS = ("temperature_k", "cooling_power_w", "line_heat_load_w")
 
-
-def _positive(name: str, value: float, *, allow_zero: bool = False) -> None:
-    ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
-    if not ok:
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name}: must be a finite number {bound}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -91,10 +87,10 @@ class TechnologyPreset:
     def __post_init__(self) -> None:
         for key in ("node_nm", "temperature_k", "vdd_v", "switched_cap_per_bit_f",
                     "a_beta_m", "overdrive_v", "min_unit_area_m2"):
-            _positive(key, float(getattr(self, key)))
+            check_positive(key, float(getattr(self, key)))
         for key in ("full_scale_current_a", "clock_cap_f", "overhead_power_w", "a_vt_v_m",
                     "overhead_area_m2"):
-            _positive(key, float(getattr(self, key)), allow_zero=True)
+            check_positive(key, float(getattr(self, key)), allow_zero=True)
         if not 0 < self.activity <= 1:
             raise ValueError(f"activity: must be in (0, 1], got {self.activity!r}")
         if not (math.isfinite(self.layout_factor) and self.layout_factor >= 1):
@@ -123,9 +119,9 @@ class StagePreset:
     line_heat_load_w: float
 
     def __post_init__(self) -> None:
-        _positive("temperature_k", self.temperature_k)
-        _positive("cooling_power_w", self.cooling_power_w)
-        _positive("line_heat_load_w", self.line_heat_load_w, allow_zero=True)
+        check_positive("temperature_k", self.temperature_k)
+        check_positive("cooling_power_w", self.cooling_power_w)
+        check_positive("line_heat_load_w", self.line_heat_load_w, allow_zero=True)
 
 
 @dataclass(frozen=True)

@@ -24,16 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hardware_models.validation import check_finite
+
 LEVELS = (2, 3)
 
-
-def _finite(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name}: must be a finite number, got {value!r}")
-    x = float(value)
-    if not math.isfinite(x):
-        raise ValueError(f"{name}: must be a finite number, got {value!r}")
-    return x
 
 
 @dataclass(frozen=True)
@@ -64,11 +58,11 @@ class QubitModel:
     def __post_init__(self) -> None:
         if isinstance(self.levels, bool) or self.levels not in LEVELS:
             raise ValueError(f"levels: must be 2 or 3, got {self.levels!r}")
-        _finite("detuning_hz", self.detuning_hz)
-        _finite("anharmonicity_hz", self.anharmonicity_hz)
+        check_finite("detuning_hz", self.detuning_hz)
+        check_finite("anharmonicity_hz", self.anharmonicity_hz)
         for name in ("t1_s", "t2_s"):
             value = getattr(self, name)
-            if value is not None and _finite(name, value) <= 0:
+            if value is not None and check_finite(name, value) <= 0:
                 raise ValueError(f"{name}: must be > 0 s (or None), got {value!r}")
         if self.t1_s is not None and self.t2_s is not None and self.t2_s > 2 * self.t1_s:
             raise ValueError(

@@ -12,9 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from cosim.pulse.waveforms import ENVELOPES, PulseSpec
+from hardware_models.validation import check_int, check_positive
 
 ASSIGNMENTS = ("pool", "static")
 
@@ -23,18 +22,6 @@ def _ticks(seconds: float, rate_hz: float) -> int:
     return int(math.floor(seconds * rate_hz + 0.5))
 
 
-def _check_int(name: str, value: int, lo: int, hi: int | None = None) -> None:
-    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    if not ok or value < lo or (hi is not None and value > hi):
-        allowed = f"an integer {lo}..{hi}" if hi is not None else f"an integer >= {lo}"
-        raise ValueError(f"{name}: must be {allowed}, got {value!r}")
-
-
-def _check_float(name: str, value: float, *, positive: bool) -> None:
-    ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or value < 0 or (positive and value == 0):
-        bound = "> 0" if positive else ">= 0"
-        raise ValueError(f"{name}: must be a finite number {bound}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -94,16 +81,16 @@ class StackSpec:
     assignment: str = "pool"
 
     def __post_init__(self) -> None:
-        _check_int("n_qubits", self.n_qubits, 1, 16)
-        _check_int("n_channels", self.n_channels, 1, self.n_qubits)
-        _check_int("samples_per_word", self.samples_per_word, 1)
-        _check_int("fifo_depth_words", self.fifo_depth_words, 1)
-        _check_int("angle_bits", self.angle_bits, 1, 16)
-        _check_int("phase_bits", self.phase_bits, 2, 32)
+        check_int("n_qubits", self.n_qubits, 1, 16)
+        check_int("n_channels", self.n_channels, 1, self.n_qubits)
+        check_int("samples_per_word", self.samples_per_word, 1)
+        check_int("fifo_depth_words", self.fifo_depth_words, 1)
+        check_int("angle_bits", self.angle_bits, 1, 16)
+        check_int("phase_bits", self.phase_bits, 2, 32)
         for name in ("sample_rate_hz", "refill_rate_hz", "gate_1q_s", "gate_2q_s"):
-            _check_float(name, getattr(self, name), positive=True)
+            check_positive(name, getattr(self, name))
         for name in ("issue_latency_s", "gap_s"):
-            _check_float(name, getattr(self, name), positive=False)
+            check_positive(name, getattr(self, name), allow_zero=True)
         if not math.isfinite(self.cnot_error_rad):
             raise ValueError(f"cnot_error_rad: must be finite, got {self.cnot_error_rad!r}")
         if self.envelope not in ENVELOPES:
