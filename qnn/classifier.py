@@ -1,8 +1,18 @@
-"""A scikit-learn estimator around the QNN: :class:`QNNClassifier`."""
+"""A scikit-learn estimator around the QNN: :class:`QNNClassifier`.
+
+The estimator trains in float by default, or with its angles held by one of
+the quantized parameter stores of :mod:`qnn.stores` on a finite-resolution
+angle DAC (``bits``, ``quantizer``, ``temperature``, ``schedule``,
+``inl_sigma``); the data-encoding angles can go through a DAC of their own
+(``encode_bits``).
+"""
 
 from __future__ import annotations
 
+import inspect
+import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -14,6 +24,10 @@ from qnn.circuits import expectation_z
 from qnn.model import Readout
 from qnn.optim import OPTIMIZERS
 from qnn.preprocess import AngleEncoder
+from qnn.ptq import EncodingDAC, encoding_hook
+from qnn.quantizers import check_bits
+from qnn.schedules import SCHEDULES
+from qnn.stores import QUANTIZERS, StoreDiagnostics, make_store
 from qnn.training import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_EPOCHS,
@@ -22,6 +36,13 @@ from qnn.training import (
     ParameterStore,
     train,
 )
+
+#: make_store's own defaults for the options the estimator and ``cosim train`` expose
+#: (read from its signature so they are never restated here).
+STORE_DEFAULTS: dict[str, Any] = {
+    name: p.default for name, p in inspect.signature(make_store).parameters.items()
+    if p.default is not inspect.Parameter.empty
+}
 
 
 def _generator(random_state: object) -> np.random.Generator:
@@ -39,6 +60,25 @@ def _generator(random_state: object) -> np.random.Generator:
     )
 
 
+def hardware_seeds(rng: np.random.Generator) -> tuple[int, int, np.random.Generator]:
+    """Independent seeds for the DAC chips and the rounding draws, spawned from ``rng``.
+
+    Spawning does not advance ``rng``, so the initial angles and the shuffles
+    drawn from it are the same with and without a DAC.
+
+    Returns
+    -------
+    dac_seed : int
+        Mismatch draw of the parameter DAC.
+    encode_seed : int
+        Mismatch draw of the encoding DAC.
+    rounding : numpy.random.Generator
+        Stream of the stochastic rounding.
+    """
+    dac, enc, rounding = rng.spawn(3)
+    return int(dac.integers(2**32)), int(enc.integers(2**32)), rounding
+
+
 class QNNClassifier(ClassifierMixin, BaseEstimator):
     """Quantum neural network classifier (simulated exactly, float angles by default).
 
@@ -53,20 +93,42 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
     ----------
     arch : str or Architecture, default="compact"
         ``"compact"`` (16 angles), ``"expressive"`` (48) or an architecture.
-    epochs : int, default=100
+    epochs : int, default=DEFAULT_EPOCHS
         Passes over the training data.
-    lr : float, default=0.05
+    lr : float, default=DEFAULT_LR
         Optimizer learning rate (rad per step for Adam).
-    batch_size : int, default=32
-    optimizer : {"adam", "sgd"}, default="adam"
+    batch_size : int, default=DEFAULT_BATCH_SIZE
+    optimizer : {"adam", "sgd"}, default=DEFAULT_OPTIMIZER
     preprocess : bool, default=True
         Fit the angle-encoding pipeline inside the estimator.
     store : callable or None, default=None
         Zero-argument factory returning a fresh
         :class:`~qnn.training.ParameterStore` for each fit (e.g. a class or a
-        ``functools.partial``); None means float parameters.
+        ``functools.partial``). Only with the default ``quantizer="none"``
+        and ``bits=inf``; None builds the store from those options.
+    bits : int or inf, default=inf
+        Angle-DAC resolution of the trainable angles, 1..16. With
+        ``quantizer="none"`` training stays float and ``bits`` only sets the
+        LSB of the ``|step| / LSB`` diagnostics (as in
+        :func:`qnn.stores.make_store`).
+    quantizer : {"none", "deterministic", "stochastic", "ste"}, default="none"
+        Parameter store (see :mod:`qnn.stores`); every one but ``none``
+        needs a finite ``bits``.
+    temperature : float, default=make_store's
+        Start temperature ``T0 >= 0`` of stochastic rounding (1 = unbiased).
+        Validated always, used only by ``stochastic``.
+    schedule : {"constant", "linear", "exp", "cosine"}, default=make_store's
+        Temperature schedule over epochs (``exp`` needs ``temperature > 0``).
+    encode_bits : int or inf, default=inf
+        Resolution of the DAC that plays the data-encoding angles, 1..16; inf
+        is ideal encoding. Used in training and prediction.
+    inl_sigma : float, default=make_store's
+        Unit-element mismatch (INL/DNL) of every angle DAC used: the
+        parameter DAC of a quantized store and the encoding DAC.
     random_state : int, numpy Generator or None, default=None
-        Seeds the initial angles and the mini-batch shuffles.
+        Seeds the initial angles and the mini-batch shuffles; the DAC chips
+        and the rounding draws come from streams spawned from it
+        (:func:`hardware_seeds`).
 
     Attributes
     ----------
@@ -74,8 +136,16 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
     arch_ : Architecture
     encoder_ : AngleEncoder or None
+    encode_ : EncodingDAC or None
+        The encoding DAC (None for ideal encoding).
     theta_ : ndarray of shape (n_params,)
-        Trained angles the circuit sees, rad.
+        Trained angles the circuit sees, rad (realized DAC levels for a
+        quantized store).
+    codes_ : ndarray of int64, shape (n_params,), or None
+        Final DAC codes of a quantized store; None for float training.
+    diagnostics_ : StoreDiagnostics or None
+        What the store saw (:class:`qnn.stores.StoreDiagnostics`); None for a
+        custom ``store`` without ``diagnostics()``.
     loss_history_ : ndarray of shape (epochs,)
         Training cross-entropy after each epoch, nats.
     n_iter_ : int
@@ -92,6 +162,12 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
         optimizer: str = DEFAULT_OPTIMIZER,
         preprocess: bool = True,
         store: Callable[[], ParameterStore] | None = None,
+        bits: int | float = math.inf,
+        quantizer: str = "none",
+        temperature: float = STORE_DEFAULTS["temperature"],
+        schedule: str = STORE_DEFAULTS["schedule"],
+        encode_bits: int | float = math.inf,
+        inl_sigma: float = STORE_DEFAULTS["inl_sigma"],
         random_state: int | np.random.Generator | None = None,
     ) -> None:
         self.arch = arch
@@ -101,17 +177,56 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
         self.optimizer = optimizer
         self.preprocess = preprocess
         self.store = store
+        self.bits = bits
+        self.quantizer = quantizer
+        self.temperature = temperature
+        self.schedule = schedule
+        self.encode_bits = encode_bits
+        self.inl_sigma = inl_sigma
         self.random_state = random_state
+
+    def _check_options(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(
+                f"optimizer: must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"
+            )
+        if self.quantizer not in QUANTIZERS:
+            raise ValueError(
+                f"quantizer: must be one of {', '.join(QUANTIZERS)}, got {self.quantizer!r}"
+            )
+        if self.schedule not in SCHEDULES:
+            raise ValueError(
+                f"schedule: must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}"
+            )
+        bits = check_bits(self.bits, allow_inf=True)
+        if self.schedule == "exp" and self.temperature == 0:
+            raise ValueError("temperature: must be > 0 with schedule='exp', got 0")
+        check_bits(self.encode_bits, allow_inf=True, name="encode_bits")
+        sigma = self.inl_sigma
+        if isinstance(sigma, bool) or not isinstance(sigma, (int, float, np.floating)) or not (
+            math.isfinite(sigma) and sigma >= 0
+        ):
+            raise ValueError(f"inl_sigma: must be a finite number >= 0, got {sigma!r}")
+        if self.store is not None and (self.quantizer != "none" or not math.isinf(bits)):
+            raise ValueError(
+                "store: must be None when quantizer or bits are set, got a store factory "
+                f"with quantizer={self.quantizer!r}, bits={self.bits!r}"
+            )
+
+    def _make_store(self, dac_seed: int, rounding: np.random.Generator) -> ParameterStore:
+        if self.store is not None:
+            return self.store()
+        return make_store(
+            self.quantizer, self.bits, temperature=self.temperature, schedule=self.schedule,
+            inl_sigma=self.inl_sigma, dac_seed=dac_seed, seed=rounding,
+        )
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> QNNClassifier:
         """Train on ``X`` of shape (n_samples, n_features) and labels ``y``."""
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         arch = get_architecture(self.arch)
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(
-                f"optimizer: must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"
-            )
+        self._check_options()
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
         if n_classes < 2:
@@ -120,8 +235,14 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"y: at most {arch.n_qubits} classes for {arch.name!r}, got {n_classes}"
             )
+        rng = _generator(self.random_state)
+        dac_seed, encode_seed, rounding = hardware_seeds(rng)
+        store = self._make_store(dac_seed, rounding)
         self.arch_ = arch
         self.encoder_ = AngleEncoder(arch.n_qubits).fit(X) if self.preprocess else None
+        self.encode_: EncodingDAC | None = encoding_hook(
+            self.encode_bits, inl_sigma=self.inl_sigma, seed=encode_seed
+        )
         result = train(
             arch,
             self._angles(X),
@@ -131,10 +252,17 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
             lr=self.lr,
             batch_size=self.batch_size,
             optimizer=self.optimizer,
-            seed=_generator(self.random_state),
-            store=self.store() if self.store is not None else None,
+            seed=rng,
+            store=store,
+            encode=self.encode_,
         )
         self.theta_ = result.theta
+        codes = getattr(store, "codes", None)
+        self.codes_ = None if codes is None else np.asarray(codes)
+        diagnostics = getattr(store, "diagnostics", None)
+        self.diagnostics_: StoreDiagnostics | None = (
+            diagnostics() if callable(diagnostics) else None
+        )
         self.loss_history_ = result.loss_history
         self.n_iter_ = len(result.loss_history)
         return self
@@ -153,7 +281,7 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
         """Class probabilities, shape (n_samples, n_classes), columns as ``classes_``."""
         check_is_fitted(self, "theta_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        z = expectation_z(self.arch_, self._angles(X), self.theta_)
+        z = expectation_z(self.arch_, self._angles(X), self.theta_, encode=self.encode_)
         return Readout(len(self.classes_)).proba(z)
 
     def predict(self, X: np.ndarray) -> np.ndarray:

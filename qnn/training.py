@@ -13,6 +13,7 @@ At the end of every epoch the loss and accuracy on the whole training set
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,8 +23,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from qnn.architectures import Architecture, get_architecture
-from qnn.circuits import expectation_z
-from qnn.model import Readout, loss_and_grad
+from qnn.circuits import Encoder, expectation_z, value_and_grad
+from qnn.model import Readout
 from qnn.optim import OPTIMIZERS, Optimizer, make_optimizer
 
 # One set of defaults for every dataset and both presets (see docs/qnn.md).
@@ -148,10 +149,20 @@ def init_theta(arch: str | Architecture, rng: np.random.Generator) -> np.ndarray
 
 
 def evaluate(
-    arch: str | Architecture, x: np.ndarray, y: np.ndarray, theta: np.ndarray, readout: Readout
+    arch: str | Architecture,
+    x: np.ndarray,
+    y: np.ndarray,
+    theta: np.ndarray,
+    readout: Readout,
+    *,
+    encode: Encoder | None = None,
 ) -> tuple[float, float]:
-    """Mean cross-entropy (nats) and accuracy of angles ``theta`` on ``(x, y)``."""
-    z = expectation_z(arch, x, theta)
+    """Mean cross-entropy (nats) and accuracy of angles ``theta`` on ``(x, y)``.
+
+    ``encode`` is the encoding hook of :func:`qnn.circuits.expectation_z`
+    (default ideal ``RY(x)``).
+    """
+    z = expectation_z(arch, x, theta, encode=encode)
     loss, _ = readout.loss_and_cotangent(z, y)
     accuracy = float(np.mean(np.argmax(readout.proba(z), axis=1) == y))
     return loss, accuracy
@@ -189,6 +200,7 @@ def train(
     store: ParameterStore | None = None,
     readout: Readout | None = None,
     callback: Callable[[StepInfo], None] | None = None,
+    encode: Encoder | None = None,
 ) -> TrainResult:
     """Train the circuit's angles by mini-batch cross-entropy minimisation.
 
@@ -220,6 +232,10 @@ def train(
         Default ``Readout(n_classes)``.
     callback : callable, optional
         Called with a :class:`StepInfo` after every step.
+    encode : callable, optional
+        Encoding hook (``x (B, n) -> unitaries (B, n, 2, 2)``, see
+        :func:`qnn.circuits.encoding_state`) used for the gradients and the
+        per-epoch evaluations; default ideal ``RY(x)``.
 
     Returns
     -------
@@ -257,7 +273,7 @@ def train(
     # helps, and on a busy machine its spin-waiting made training 8x slower.
     with threadpool_limits(limits=1, user_api="blas"):
         history = _loop(arch, x, y, x_val if has_val else None, y_val, epochs, batch_size,
-                        optimizer, rng, theta0, store, readout, callback)
+                        optimizer, rng, theta0, store, readout, callback, encode)
     return TrainResult(
         theta=np.array(store.circuit_theta, dtype=float),
         loss_history=np.array(history["loss"]),
@@ -283,6 +299,7 @@ def _loop(
     store: ParameterStore,
     readout: Readout,
     callback: Callable[[StepInfo], None] | None,
+    encode: Encoder | None,
 ) -> dict[str, list[float]]:
     """The epochs of :func:`train`; returns the per-epoch histories and the step count."""
     store.init(theta0)
@@ -295,17 +312,22 @@ def _loop(
         order = rng.permutation(len(x))
         for batch in range(n_batches):
             idx = order[batch * batch_size : (batch + 1) * batch_size]
-            loss, grad = loss_and_grad(arch, x[idx], y[idx], store.circuit_theta, readout)
+            loss, grad = value_and_grad(
+                arch, x[idx], store.circuit_theta,
+                functools.partial(readout.loss_and_cotangent, y=y[idx]), encode=encode,
+            )
             update = optimizer.step(grad)
             store.apply(update)
             if callback is not None:
                 callback(StepInfo(epoch, step_count, batch, n_batches, loss, grad, update, store))
             step_count += 1
-        loss, acc = evaluate(arch, x, y, store.circuit_theta, readout)
+        loss, acc = evaluate(arch, x, y, store.circuit_theta, readout, encode=encode)
         history["loss"].append(loss)
         history["acc"].append(acc)
         if x_val is not None and y_val is not None:
-            val_loss, val_acc = evaluate(arch, x_val, y_val, store.circuit_theta, readout)
+            val_loss, val_acc = evaluate(
+                arch, x_val, y_val, store.circuit_theta, readout, encode=encode
+            )
             history["val_loss"].append(val_loss)
             history["val_acc"].append(val_acc)
     history["steps"] = [step_count]

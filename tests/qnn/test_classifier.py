@@ -1,13 +1,16 @@
 """QNNClassifier: scikit-learn's estimator checks and the estimator's own contract.
 
-The checks run on the default estimator; none is skipped by us. scikit-learn
-itself skips ``check_array_api_input`` (needs SCIPY_ARRAY_API) and, when
-pandas is not installed, ``check_classifier_data_not_an_array``.
+The checks run on the default (float) estimator and on a quantized one
+(stochastic rounding on a 6-bit angle DAC with a 6-bit encoding DAC); none is
+skipped by us. scikit-learn itself skips ``check_array_api_input`` (needs
+SCIPY_ARRAY_API) and, when pandas is not installed,
+``check_classifier_data_not_an_array``.
 """
 
 from __future__ import annotations
 
 import functools
+import pickle
 
 import numpy as np
 import pytest
@@ -15,11 +18,17 @@ from sklearn.base import clone
 from sklearn.datasets import load_iris
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from qnn.classifier import QNNClassifier
+from qnn.circuits import expectation_z
+from qnn.classifier import STORE_DEFAULTS, QNNClassifier
+from qnn.model import Readout
+from qnn.quantizers import AngleGrid, encode_angles
+from qnn.stores import StoreDiagnostics, make_store
 from qnn.training import FloatStore
 
 
-@parametrize_with_checks([QNNClassifier()])
+@parametrize_with_checks(
+    [QNNClassifier(), QNNClassifier(bits=6, quantizer="stochastic", encode_bits=6)]
+)
 def test_sklearn_estimator_checks(estimator, check) -> None:
     check(estimator)
 
@@ -80,3 +89,100 @@ def test_too_many_classes_and_bad_options() -> None:
         QNNClassifier(optimizer="newton").fit(X, np.arange(50) % 2)
     with pytest.raises(ValueError, match="^random_state: must"):
         QNNClassifier(random_state="seed").fit(X, np.arange(50) % 2)
+
+
+def test_store_options_default_to_make_store_s() -> None:
+    params = QNNClassifier().get_params()
+    for name in ("temperature", "schedule", "inl_sigma"):
+        assert params[name] == STORE_DEFAULTS[name]
+    assert params["bits"] == float("inf") and params["quantizer"] == "none"
+    assert params["encode_bits"] == float("inf")
+
+
+def test_bits_without_a_quantizer_is_float_training() -> None:
+    # As in make_store: bits only sets the LSB of the step diagnostics.
+    X, y = load_iris(return_X_y=True)
+    a = QNNClassifier(epochs=5, random_state=0).fit(X, y)
+    b = QNNClassifier(epochs=5, bits=6, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(a.theta_, b.theta_)
+    assert a.codes_ is None and b.codes_ is None
+    assert a.diagnostics_.bits == float("inf") and b.diagnostics_.bits == 6
+    assert sum(b.diagnostics_.step_lsb_counts) > 0 and a.diagnostics_.step_lsb_counts == ()
+
+
+@pytest.mark.parametrize("quantizer", ["deterministic", "stochastic", "ste"])
+def test_quantized_fit_holds_codes_and_diagnostics(quantizer: str) -> None:
+    X, y = load_iris(return_X_y=True)
+    clf = QNNClassifier(epochs=8, bits=5, quantizer=quantizer, inl_sigma=0.02,
+                        random_state=1).fit(X, y)
+    assert clf.codes_.shape == (16,) and clf.codes_.dtype == np.int64
+    assert clf.codes_.min() >= 0 and clf.codes_.max() < 32
+    assert isinstance(clf.diagnostics_, StoreDiagnostics)
+    assert clf.diagnostics_.quantizer == quantizer and clf.diagnostics_.bits == 5
+    assert len(clf.diagnostics_.codes_changed_per_epoch) == 8
+    # theta_ is what the chip realizes for the codes, not the nominal grid.
+    nominal = clf.codes_ * (2 * np.pi / 32)
+    assert 0 < np.max(np.abs(clf.theta_ - nominal)) < np.pi / 32
+
+
+def test_quantized_fit_equals_training_with_make_store() -> None:
+    # The estimator is train() with make_store's store, seeded by hardware_seeds.
+    from qnn.classifier import hardware_seeds
+    from qnn.preprocess import AngleEncoder
+    from qnn.training import train
+
+    X, y = load_iris(return_X_y=True)
+    clf = QNNClassifier(epochs=6, bits=4, quantizer="stochastic", temperature=0.5,
+                        schedule="linear", random_state=3).fit(X, y)
+    rng = np.random.default_rng(3)
+    dac_seed, _, rounding = hardware_seeds(rng)
+    store = make_store("stochastic", 4, temperature=0.5, schedule="linear", dac_seed=dac_seed,
+                       seed=rounding)
+    result = train("compact", AngleEncoder(4).fit(X).transform(X), y, epochs=6, seed=rng,
+                   store=store)
+    np.testing.assert_array_equal(clf.theta_, result.theta)
+    np.testing.assert_array_equal(clf.codes_, store.codes)
+    assert clf.diagnostics_.temperature_per_epoch == store.diagnostics().temperature_per_epoch
+
+
+def test_encoding_dac_is_used_in_predict() -> None:
+    rng = np.random.default_rng(0)
+    angles = rng.uniform(0, np.pi, (60, 4))
+    y = (angles[:, 0] > np.pi / 2).astype(int)
+    clf = QNNClassifier(epochs=5, preprocess=False, encode_bits=3, random_state=0)
+    clf.fit(angles, y)
+    z = expectation_z("compact", encode_angles(angles, 3), clf.theta_)
+    np.testing.assert_allclose(clf.predict_proba(angles), Readout(2).proba(z), atol=1e-12)
+    ideal = Readout(2).proba(expectation_z("compact", angles, clf.theta_))
+    assert not np.allclose(clf.predict_proba(angles), ideal)  # 3 bits really changes it
+
+
+def test_fitted_quantized_estimator_pickles_with_its_chips() -> None:
+    X, y = load_iris(return_X_y=True)
+    clf = QNNClassifier(epochs=3, bits=5, quantizer="deterministic", encode_bits=5,
+                        inl_sigma=0.02, random_state=0).fit(X, y)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+    assert isinstance(clf.encode_.grid, AngleGrid) and clf.encode_.inl_sigma == 0.02
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"bits": 0}, "^bits: must be an integer 1..16 or inf, got 0"),
+        ({"bits": 6.5}, "^bits: must be an integer 1..16 or inf"),
+        ({"quantizer": "round"}, "^quantizer: must be one of none, deterministic"),
+        ({"quantizer": "deterministic"}, "^bits: must be an integer 1..16 for quantizer"),
+        ({"bits": 4, "quantizer": "stochastic", "temperature": -1.0},
+         "^temperature: must be >= 0"),
+        ({"schedule": "step"}, "^schedule: must be one of constant, linear, exp, cosine"),
+        ({"schedule": "exp", "temperature": 0.0}, "^temperature: must be > 0 with schedule"),
+        ({"encode_bits": 17}, "^encode_bits: must be an integer 1..16 or inf"),
+        ({"inl_sigma": -0.1}, "^inl_sigma: must be a finite number >= 0"),
+        ({"store": FloatStore, "bits": 4, "quantizer": "ste"}, "^store: must be None when"),
+    ],
+)
+def test_bad_quantization_options_name_the_parameter(options: dict, message: str) -> None:
+    X = np.random.default_rng(0).normal(size=(30, 4))
+    with pytest.raises(ValueError, match=message):
+        QNNClassifier(epochs=1, **options).fit(X, np.arange(30) % 2)
