@@ -34,6 +34,10 @@ from hardware_models.dac import DAC, DACSpec, as_generator
 
 ROUNDINGS = ("nearest", "floor", "stochastic", "boltzmann")
 KERNELS = ("tilt", "boltzmann")
+#: Default kernel of the stochastic store: two-level ``Q_T``. The Boltzmann
+#: kernel moves on-grid codes too, which at 4 bits costs far more accuracy
+#: (docs/quantization.md, "Chosen defaults").
+DEFAULT_KERNEL = "tilt"
 MAX_BITS = 16
 
 SeedLike = int | np.random.Generator
@@ -184,7 +188,7 @@ def rounding_moments(
     f: np.ndarray | float,
     temperature: float,
     *,
-    kernel: str = "tilt",
+    kernel: str = DEFAULT_KERNEL,
     neighbours: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact bias ``E[Q(x)] - x`` and variance ``Var[Q(x)]`` of a kernel, in LSB units.
@@ -195,7 +199,7 @@ def rounding_moments(
         Position of ``x`` inside its cell, ``x - floor(x)`` in ``[0, 1)``.
     temperature : float
         ``T >= 0``.
-    kernel : {"tilt", "boltzmann"}, default="tilt"
+    kernel : {"tilt", "boltzmann"}, default=DEFAULT_KERNEL
         ``tilt`` is the ``stochastic`` rounding ``Q_T``; ``boltzmann`` the
         multi-level kernel with window half-width ``neighbours``.
     neighbours : int, default=1

@@ -25,6 +25,13 @@ from dataclasses import dataclass
 
 SCHEDULES = ("constant", "linear", "exp", "cosine")
 
+#: Default rounding temperature of stochastic quantization: unbiased rounding.
+DEFAULT_TEMPERATURE = 1.0
+#: Default temperature schedule. Annealing towards T = 0 suppresses the
+#: sub-LSB steps the stochastic store exists to keep, so training freezes
+#: before it converges (measured in docs/quantization.md, "Chosen defaults").
+DEFAULT_TEMPERATURE_SCHEDULE = "constant"
+
 # Default end point of an annealing schedule when none is given: anneal to
 # deterministic rounding, except for the geometric schedule, which cannot
 # reach 0 and stops two decades below its start instead.
@@ -66,9 +73,9 @@ class TemperatureSchedule:
 
     Parameters
     ----------
-    kind : {"constant", "linear", "exp", "cosine"}, default="constant"
+    kind : {"constant", "linear", "exp", "cosine"}, default=DEFAULT_TEMPERATURE_SCHEDULE
         Shape of the schedule (formulas in the module docstring).
-    t0 : float, default=1.0
+    t0 : float, default=DEFAULT_TEMPERATURE
         Temperature at the first epoch (dimensionless, >= 0).
     t_final : float or None, default=None
         Temperature at the last epoch (>= 0); ``None`` picks
@@ -76,8 +83,8 @@ class TemperatureSchedule:
         ``t0 > 0`` and ``t_final > 0``.
     """
 
-    kind: str = "constant"
-    t0: float = 1.0
+    kind: str = DEFAULT_TEMPERATURE_SCHEDULE
+    t0: float = DEFAULT_TEMPERATURE
     t_final: float | None = None
 
     def __post_init__(self) -> None:

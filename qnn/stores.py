@@ -27,6 +27,7 @@ import numpy as np
 
 from hardware_models.dac import as_generator
 from qnn.quantizers import (
+    DEFAULT_KERNEL,
     KERNELS,
     AngleGrid,
     SeedLike,
@@ -35,7 +36,12 @@ from qnn.quantizers import (
     check_temperature,
     round_to_grid,
 )
-from qnn.schedules import TemperatureSchedule, progress
+from qnn.schedules import (
+    DEFAULT_TEMPERATURE,
+    DEFAULT_TEMPERATURE_SCHEDULE,
+    TemperatureSchedule,
+    progress,
+)
 
 QUANTIZERS = ("none", "deterministic", "stochastic", "ste")
 
@@ -333,10 +339,11 @@ class StochasticStore(_CodeStore):
     grid : AngleGrid
         The angle DAC.
     schedule : TemperatureSchedule, default=TemperatureSchedule()
-        Temperature per epoch (constant ``T = 1`` by default).
+        Temperature per epoch (by default ``DEFAULT_TEMPERATURE_SCHEDULE`` at
+        ``DEFAULT_TEMPERATURE``: constant ``T = 1``).
     seed : int or Generator, default=0
         Seed of the rounding draws.
-    kernel : {"tilt", "boltzmann"}, default="tilt"
+    kernel : {"tilt", "boltzmann"}, default=DEFAULT_KERNEL
         ``tilt`` is two-level ``Q_T``; ``boltzmann`` the multi-level kernel.
     neighbours : int, default=1
         Half-width of the Boltzmann window.
@@ -350,7 +357,7 @@ class StochasticStore(_CodeStore):
         *,
         schedule: TemperatureSchedule | None = None,
         seed: SeedLike = 0,
-        kernel: str = "tilt",
+        kernel: str = DEFAULT_KERNEL,
         neighbours: int = 1,
     ) -> None:
         super().__init__(grid)
@@ -426,13 +433,13 @@ def make_store(
     quantizer: str,
     bits: int | float,
     *,
-    temperature: float = 1.0,
-    schedule: str = "constant",
+    temperature: float = DEFAULT_TEMPERATURE,
+    schedule: str = DEFAULT_TEMPERATURE_SCHEDULE,
     t_final: float | None = None,
     inl_sigma: float = 0.0,
     dac_seed: SeedLike = 0,
     seed: SeedLike = 0,
-    kernel: str = "tilt",
+    kernel: str = DEFAULT_KERNEL,
     neighbours: int = 1,
     architecture: str = "binary",
     unary_msbs: int = 0,
@@ -448,9 +455,9 @@ def make_store(
         finite ``bits`` is float training; ``bits`` then only sets the LSB of
         the ``|step| / LSB`` diagnostics (deploy with post-training
         quantization).
-    temperature : float, default=1.0
+    temperature : float, default=DEFAULT_TEMPERATURE
         Start temperature ``t0`` of the ``stochastic`` store (1 = unbiased).
-    schedule : {"constant", "linear", "exp", "cosine"}, default="constant"
+    schedule : {"constant", "linear", "exp", "cosine"}, default=DEFAULT_TEMPERATURE_SCHEDULE
         Temperature schedule of the ``stochastic`` store.
     t_final : float or None, default=None
         End temperature; ``None`` uses :func:`qnn.schedules.default_t_final`.
@@ -460,7 +467,7 @@ def make_store(
         Seed of the DAC mismatch draw (the chip).
     seed : int or Generator, default=0
         Seed of the stochastic rounding draws.
-    kernel : {"tilt", "boltzmann"}, default="tilt"
+    kernel : {"tilt", "boltzmann"}, default=DEFAULT_KERNEL
         Rounding kernel of the ``stochastic`` store.
     neighbours : int, default=1
         Half-width of the Boltzmann window.

@@ -8,7 +8,9 @@ schemes provide stores that keep a float shadow, round, or accumulate.
 
 At the end of every epoch the loss and accuracy on the whole training set
 (and on the validation set, if given) are evaluated at the store's
-``circuit_theta`` and recorded.
+``circuit_theta`` and recorded. With ``select="best_val"`` (the default) the
+returned angles are those of the epoch with the best validation accuracy
+(ties: the lower validation loss), the same rule for every store.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -27,11 +29,18 @@ from qnn.circuits import Encoder, expectation_z, value_and_grad
 from qnn.model import Readout
 from qnn.optim import OPTIMIZERS, Optimizer, make_optimizer
 
-# One set of defaults for every dataset and both presets (see docs/qnn.md).
+# One set of defaults for every dataset, both presets and every quantizer
+# (measured in docs/quantization.md, "Chosen defaults"). The learning rate is
+# set by the DAC: Adam's first step is exactly lr per angle, and lr = 0.02 rad
+# stays 2.5x below half an LSB at 6 bits (pi / 64 = 0.049 rad).
 DEFAULT_EPOCHS = 100
-DEFAULT_LR = 0.05
-DEFAULT_BATCH_SIZE = 32
+DEFAULT_LR = 0.02
+DEFAULT_BATCH_SIZE = 16
 DEFAULT_OPTIMIZER = "adam"
+#: Which epoch's angles train() returns: "last", or "best_val" (best validation
+#: accuracy, ties broken by the lower validation loss; "last" without data).
+SELECTIONS = ("last", "best_val")
+DEFAULT_SELECT = "best_val"
 
 SeedLike = int | np.random.Generator
 
@@ -122,7 +131,8 @@ class TrainResult:
     Attributes
     ----------
     theta : ndarray of shape (n_params,)
-        Final ``store.circuit_theta``, rad.
+        ``store.circuit_theta`` at the end of epoch ``epoch``, rad: the model
+        :func:`train` returns (see ``select``).
     loss_history, val_loss_history : ndarray of shape (epochs,)
         Mean cross-entropy (nats) on the training / validation set after each
         epoch; the validation one is empty without validation data.
@@ -132,6 +142,11 @@ class TrainResult:
         Optimizer steps taken.
     seconds : float
         Wall-clock time of the training loop, s.
+    epoch : int
+        0-based epoch whose angles ``theta`` holds: the last one unless
+        ``select="best_val"`` picked an earlier one.
+    final_theta : ndarray of shape (n_params,)
+        ``store.circuit_theta`` after the last step, rad.
     """
 
     theta: np.ndarray
@@ -141,6 +156,8 @@ class TrainResult:
     val_accuracy_history: np.ndarray
     n_steps: int
     seconds: float
+    epoch: int
+    final_theta: np.ndarray
 
 
 def init_theta(arch: str | Architecture, rng: np.random.Generator) -> np.ndarray:
@@ -195,6 +212,7 @@ def train(
     lr: float = DEFAULT_LR,
     batch_size: int = DEFAULT_BATCH_SIZE,
     optimizer: str | Optimizer = DEFAULT_OPTIMIZER,
+    select: str = DEFAULT_SELECT,
     seed: SeedLike = 0,
     theta0: np.ndarray | None = None,
     store: ParameterStore | None = None,
@@ -220,8 +238,12 @@ def train(
         Learning rate of the optimizer (rad per step for Adam).
     batch_size : int, default=DEFAULT_BATCH_SIZE
         Samples per step; the last batch of an epoch may be smaller.
-    optimizer : {"adam", "sgd"} or Optimizer, default="adam"
+    optimizer : {"adam", "sgd"} or Optimizer, default=DEFAULT_OPTIMIZER
         A name, or an optimizer object (then ``lr`` is ignored).
+    select : {"best_val", "last"}, default=DEFAULT_SELECT
+        Which epoch's angles to return: the one with the best validation
+        accuracy (ties: the lower validation loss, then the earlier epoch), or
+        the last. Without validation data ``best_val`` returns the last.
     seed : int or numpy.random.Generator, default=0
         Drives the initial angles and the per-epoch shuffles.
     theta0 : ndarray of shape (n_params,), optional
@@ -256,6 +278,8 @@ def train(
         y_val = _check_labels(y_val, len(x_val), readout.n_classes, "y_val")
     epochs = _check_positive_int(epochs, "epochs")
     batch_size = _check_positive_int(batch_size, "batch_size")
+    if select not in SELECTIONS:
+        raise ValueError(f"select: must be one of {', '.join(SELECTIONS)}, got {select!r}")
     if isinstance(optimizer, str):
         if optimizer not in OPTIMIZERS:
             raise ValueError(
@@ -274,15 +298,27 @@ def train(
     with threadpool_limits(limits=1, user_api="blas"):
         history = _loop(arch, x, y, x_val if has_val else None, y_val, epochs, batch_size,
                         optimizer, rng, theta0, store, readout, callback, encode)
+    epoch = _selected_epoch(history, select if has_val else "last")
+    final = np.array(store.circuit_theta, dtype=float)
     return TrainResult(
-        theta=np.array(store.circuit_theta, dtype=float),
+        theta=np.array(history["theta"][epoch], dtype=float),
         loss_history=np.array(history["loss"]),
         val_loss_history=np.array(history["val_loss"]),
         accuracy_history=np.array(history["acc"]),
         val_accuracy_history=np.array(history["val_acc"]),
         n_steps=int(history["steps"][0]),
         seconds=time.perf_counter() - start,
+        epoch=epoch,
+        final_theta=final,
     )
+
+
+def _selected_epoch(history: dict[str, list[Any]], select: str) -> int:
+    """Epoch :func:`train` returns: best validation accuracy, then loss, then the earliest."""
+    n = len(history["loss"])
+    if select == "last":
+        return n - 1
+    return min(range(n), key=lambda i: (-history["val_acc"][i], history["val_loss"][i], i))
 
 
 def _loop(
@@ -300,12 +336,13 @@ def _loop(
     readout: Readout,
     callback: Callable[[StepInfo], None] | None,
     encode: Encoder | None,
-) -> dict[str, list[float]]:
-    """The epochs of :func:`train`; returns the per-epoch histories and the step count."""
+) -> dict[str, list[Any]]:
+    """The epochs of :func:`train`: per-epoch histories and angles, and the step count."""
     store.init(theta0)
     optimizer.reset(arch.n_params)
     n_batches = -(-len(x) // batch_size)
-    history: dict[str, list[float]] = {"loss": [], "acc": [], "val_loss": [], "val_acc": []}
+    history: dict[str, list[Any]] = {"loss": [], "acc": [], "val_loss": [], "val_acc": [],
+                                     "theta": []}
     step_count = 0
     for epoch in range(epochs):
         store.begin_epoch(epoch, epochs)
@@ -321,6 +358,7 @@ def _loop(
             if callback is not None:
                 callback(StepInfo(epoch, step_count, batch, n_batches, loss, grad, update, store))
             step_count += 1
+        history["theta"].append(np.array(store.circuit_theta, dtype=float))
         loss, acc = evaluate(arch, x, y, store.circuit_theta, readout, encode=encode)
         history["loss"].append(loss)
         history["acc"].append(acc)

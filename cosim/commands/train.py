@@ -32,6 +32,7 @@ from cosim.commands._common import (
     progress_enabled,
 )
 from cosim.errors import CosimInputError
+from qnn.training import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LR
 
 HELP = "Train a QNN under finite DAC resolution."
 
@@ -67,9 +68,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="resolution of the data-encoding DAC (inf = ideal)")
     parser.add_argument("--inl-sigma", default=None, metavar="S",
                         help="unit-cell mismatch of every angle DAC, 0..1 (INL/DNL; 0 = ideal)")
-    parser.add_argument("--epochs", type=int, default=None, help="passes over the data (100)")
-    parser.add_argument("--lr", type=float, default=None, help="learning rate, rad (0.05)")
-    parser.add_argument("--batch-size", type=int, default=None, help="samples per step (32)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help=f"passes over the data ({DEFAULT_EPOCHS})")
+    parser.add_argument("--lr", type=float, default=None,
+                        help=f"learning rate, rad ({DEFAULT_LR})")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help=f"samples per step ({DEFAULT_BATCH_SIZE})")
     parser.add_argument("--optimizer", default="adam", help="adam or sgd")
     parser.add_argument("--classes", default=None,
                         help="comma-separated original labels, e.g. 0,1,3,6 (image sets)")
@@ -161,7 +165,6 @@ def _store_default(name: str) -> Any:
 
 
 def _validate(args: argparse.Namespace) -> Options:
-    from qnn.training import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LR
 
     dataset = check_choice(args.dataset, "--dataset", DATASETS)
     arch = check_choice(args.arch, "--arch", ARCHS)

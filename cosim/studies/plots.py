@@ -1,4 +1,4 @@
-"""The study figures: Pareto front, PTQ elbow and quantized-training outcome.
+"""The study figures: Pareto front, PTQ elbow, quantized-training outcome, deadlock map.
 
 Figures are drawn on the Agg canvas directly (no pyplot), so nothing here
 touches matplotlib's global backend or state.
@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from cosim.studies.phase import MAJORITY, PhaseMap, lsb_line
 from cosim.studies.scoring import Elbow, Ranked, Stat
 
 DPI = 200
@@ -195,3 +196,53 @@ def _shared_legend(fig: Figure, axes: Sequence[Axes], *, single: bool) -> None:
     else:
         fig.legend(list(entries.values()), list(entries), loc="outside upper center",
                    ncols=min(len(entries), 4))
+
+
+@_styled
+def phase_plot(maps: Sequence[PhaseMap], path: Path) -> Path:
+    """Deadlock phase diagram: per map, applied-update fraction and accuracy gain over (lr, bits).
+
+    The dashed line is ``lr = LSB/2 = pi / 2**bits``; nearest rounding erases
+    every step below it, and Adam's steps are about ``lr``.
+    """
+    fig = Figure(figsize=(9.0, 2.6 * len(maps) + 0.4), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(maps), 2, squeeze=False)
+    gain_span = max(float(np.nanmax(np.abs(m.gain))) if np.isfinite(m.gain).any() else 0.0
+                    for m in maps) * 100 or 1.0
+    for row, phase in zip(axes, maps, strict=True):
+        lr_edges = _log_edges(phase.lrs)
+        bit_edges = np.log2(_log_edges([2.0**b for b in phase.bits]))
+        panels = ((phase.applied, "viridis", (0.0, 1.0), "updates applied (fraction)"),
+                  (phase.gain * 100, "RdBu", (-gain_span, gain_span),
+                   "accuracy gain over initial (pp)"))
+        for ax, (values, cmap, (lo, hi), label) in zip(row, panels, strict=True):
+            mesh = ax.pcolormesh(lr_edges, bit_edges, np.ma.masked_invalid(values), cmap=cmap,
+                                 vmin=lo, vmax=hi, shading="flat")
+            fig.colorbar(mesh, ax=ax, label=label, fraction=0.05)
+            line_lr, line_bits = lsb_line(lr_edges)
+            ax.plot(line_lr, line_bits, ls="--", color="k", lw=1.2, label="lr = LSB/2")
+            i, j = np.nonzero(np.nan_to_num(phase.deadlocked) > MAJORITY)
+            if i.size:
+                ax.scatter(np.asarray(phase.lrs)[j], np.asarray(phase.bits)[i], marker="x",
+                           s=12, lw=0.8, color="w", label="deadlocked")
+            ax.set_xscale("log")
+            ax.set_xlim(lr_edges[0], lr_edges[-1])
+            ax.set_ylim(bit_edges[0], bit_edges[-1])
+            ax.yaxis.get_major_locator().set_params(integer=True)
+            ax.set_title(phase.label, fontsize=8)
+            ax.set_xlabel("learning rate (rad)")
+            ax.set_ylabel("DAC resolution (bit)")
+            ax.legend(loc="upper right", fontsize=6)
+    fig.suptitle("Training on the DAC grid: where updates are erased (mean over seeds)")
+    fig.savefig(path)
+    return path
+
+
+def _log_edges(values: Sequence[float]) -> np.ndarray:
+    """Cell edges around log-spaced ``values`` (geometric midpoints)."""
+    v = np.log(np.asarray(values, dtype=float))
+    if v.size == 1:
+        return np.exp(np.array([v[0] - 0.5, v[0] + 0.5]))
+    mid = (v[1:] + v[:-1]) / 2
+    return np.exp(np.concatenate([[v[0] - (mid[0] - v[0])], mid, [v[-1] + (v[-1] - mid[-1])]]))

@@ -13,19 +13,24 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cosim.studies import plots, scoring
+from cosim.studies import phase, plots, scoring, tables
 from cosim.studies.points import flatten
 from cosim.studies.scenario import Scenario
 from cosim.studies.store import FIXED_COLUMNS, metric_columns
 
 Row = Mapping[str, Any]
-PLOTS = ("pareto.png", "elbow.png", "deadlock.png")
+PLOTS = ("pareto.png", "elbow.png", "deadlock.png", "deadlock_map.png")
+TABLE = "results_table.md"
 # Longest list of per-family sentences in one section; the CSV has the rest.
 MAX_LINES = 32
 
 
 def write_outputs(scenario: Scenario, rows: Sequence[Row], out_dir: Path) -> tuple[Path, ...]:
-    """Write results.csv, the plots that have data, and report.md into ``out_dir``.
+    """Write results.csv, the plots that have data, results_table.md and report.md.
+
+    ``results_table.md`` (:mod:`cosim.studies.tables`) is written when a point
+    ran stage train or ptq; ``deadlock_map.png`` when the scenario sweeps both
+    ``dac.bits`` and ``workload.lr`` and trained.
 
     Parameters
     ----------
@@ -41,9 +46,13 @@ def write_outputs(scenario: Scenario, rows: Sequence[Row], out_dir: Path) -> tup
     tuple of Path
         The files written.
     """
-    for name in PLOTS:  # a figure from an earlier run must not outlive its data
+    for name in (*PLOTS, TABLE):  # an output of an earlier run must not outlive its data
         (out_dir / name).unlink(missing_ok=True)
     written = [write_csv(rows, out_dir / "results.csv")]
+    table = tables.results_table(scenario, rows)
+    if table is not None:
+        (out_dir / TABLE).write_text(table, encoding="utf-8")
+        written.append(out_dir / TABLE)
     found = scoring.designs(rows)
     reference = scoring.float_reference(rows)
     sections = [_summary(scenario, rows)]
@@ -64,6 +73,12 @@ def write_outputs(scenario: Scenario, rows: Sequence[Row], out_dir: Path) -> tup
     if series:
         written.append(plots.deadlock_plot(series, out_dir / "deadlock.png"))
     sections.append(_deadlock_section(series, found))
+    maps = phase.phase_maps(rows) if phase.sweeps_bits_and_lr(scenario.axes) else []
+    if maps:
+        written.append(plots.phase_plot(maps, out_dir / "deadlock_map.png"))
+        sections.append(_phase_section(maps))
+    if table is not None:
+        sections.append(f"The full table (every bit width and mode): [{TABLE}]({TABLE}).")
     sections.append(_axis_tables(scenario, rows))
     sections.append(_failures(rows))
     report = out_dir / "report.md"
@@ -254,6 +269,16 @@ def _deadlock_section(series: Mapping[str, Mapping[str, list[tuple[int, scoring.
         lines.append("\nTraining deadlocked (the stored angles moved by at most 5 % of what "
                      f"the optimizer asked) in at least one seed with {where}.")
     return head + "\n".join(lines)
+
+
+def _phase_section(maps: Sequence[phase.PhaseMap]) -> str:
+    lines = ["## Deadlock phase diagram", "", "![Deadlock map](deadlock_map.png)", "",
+             "Nearest rounding erases every step below half an LSB (π / 2^bits rad) and Adam "
+             "proposes steps of about lr, so training on the grid should freeze below the "
+             "dashed line lr = LSB/2. A cell is deadlocked when most of its seeds' stored "
+             "angles moved by at most 5 % of what the optimizer asked.", ""]
+    lines += [f"- {phase.boundary_sentence(m)}" for m in maps[:MAX_LINES]]
+    return "\n".join(lines)
 
 
 # Headline metrics for the per-axis tables: (metric, column header, scale).

@@ -27,7 +27,16 @@ from typing import Any
 from cosim.pulse.waveforms import ENVELOPES
 from hardware_models.presets import ROOM_STAGE, list_presets, load_fridge
 from qnn.architectures import PRESETS as ARCH_PRESETS
-from qnn.schedules import SCHEDULES
+from qnn.optim import OPTIMIZERS
+from qnn.schedules import DEFAULT_TEMPERATURE, DEFAULT_TEMPERATURE_SCHEDULE, SCHEDULES
+from qnn.training import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_EPOCHS,
+    DEFAULT_LR,
+    DEFAULT_OPTIMIZER,
+    DEFAULT_SELECT,
+    SELECTIONS,
+)
 
 # The stages a scenario may name, in the order they run inside a point. Which
 # of them this build can evaluate is decided by cosim.studies.evaluate.STAGES.
@@ -210,17 +219,24 @@ SCHEMA: tuple[Key, ...] = (
        choices=tuple(ARCH_PRESETS), sweep=True),
     _k("workload", "quantizer", "choice", "stochastic", "How trained angles are rounded to "
        "dac.bits during training (none trains in float).", choices=QUANTIZERS, sweep=True),
-    _k("workload", "temperature", "float", 1.0, "Initial temperature of the stochastic "
-       "quantizer (1 = unbiased stochastic rounding, 0 = nearest).", lo=0.0, hi=100.0,
-       sweep=True),
+    _k("workload", "temperature", "float", DEFAULT_TEMPERATURE, "Initial temperature of the "
+       "stochastic quantizer (1 = unbiased stochastic rounding, 0 = nearest).", lo=0.0,
+       hi=100.0, sweep=True),
     _k("workload", "temperature_final", "float", None, "Temperature at the last epoch; null "
        "picks the schedule's default.", lo=0.0, hi=100.0, sweep=True, nullable=True),
-    _k("workload", "schedule", "choice", "constant", "Temperature schedule over epochs.",
-       choices=SCHEDULES, sweep=True),
-    _k("workload", "epochs", "int", 20, "Training epochs.", lo=1, hi=100_000, sweep=True),
-    _k("workload", "lr", "float", 0.05, "Learning rate.", lo=0.0, lo_open=True, hi=100.0,
+    _k("workload", "schedule", "choice", DEFAULT_TEMPERATURE_SCHEDULE, "Temperature schedule "
+       "over epochs.", choices=SCHEDULES, sweep=True),
+    _k("workload", "epochs", "int", DEFAULT_EPOCHS, "Training epochs.", lo=1, hi=100_000,
        sweep=True),
-    _k("workload", "batch_size", "int", 16, "Mini-batch size.", lo=1, hi=1_000_000,
+    _k("workload", "lr", "float", DEFAULT_LR, "Learning rate (rad per step for Adam).",
+       lo=0.0, lo_open=True, hi=100.0, sweep=True),
+    _k("workload", "batch_size", "int", DEFAULT_BATCH_SIZE, "Mini-batch size.", lo=1,
+       hi=1_000_000, sweep=True),
+    _k("workload", "optimizer", "choice", DEFAULT_OPTIMIZER, "Optimizer that turns the "
+       "gradient into the proposed step.", choices=OPTIMIZERS, sweep=True),
+    _k("workload", "select", "choice", DEFAULT_SELECT, "Which epoch's angles training "
+       "returns: best_val (best validation accuracy, ties to the lower validation loss) or "
+       "last; the same rule for every quantizer and the float model.", choices=SELECTIONS,
        sweep=True),
     _k("workload", "seeds", "int", 0, "Seed of data split, initialisation and stochastic "
        "rounding; sweep it to measure the spread over seeds.", lo=0, hi=2**32 - 1, sweep=True),

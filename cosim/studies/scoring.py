@@ -258,7 +258,7 @@ def fewest_bits(found: Sequence[Design], options: Mapping[str, Any],
     for d in found:
         if deployed_accuracy(d) is not None:
             families[design_id(_without_bits(d.config))].append(d)
-    labels = _labels({f: _without_bits(m[0].config) for f, m in families.items()},
+    labels = series_labels({f: _without_bits(m[0].config) for f, m in families.items()},
                      always=("workload.dataset", "workload.arch"))
     out = []
     for family, members in families.items():
@@ -304,7 +304,7 @@ def elbow_series(rows: Iterable[Mapping[str, Any]]) -> list[Elbow]:
     for row in ok_rows(rows):
         family = _ptq_key(row["config"], keep_seeds=False)
         per_family[family][_ptq_key(row["config"], keep_seeds=True)] = row
-    labels = _labels({f: json.loads(f) for f in per_family},
+    labels = series_labels({f: json.loads(f) for f in per_family},
                      always=("workload.dataset", "workload.arch"))
     out = []
     for family, members in per_family.items():
@@ -318,7 +318,7 @@ def elbow_series(rows: Iterable[Mapping[str, Any]]) -> list[Elbow]:
     return sorted(out, key=lambda e: e.label)
 
 
-def _labels(configs: Mapping[str, Mapping[str, Any]], always: Sequence[str]
+def series_labels(configs: Mapping[str, Mapping[str, Any]], always: Sequence[str]
             ) -> dict[str, str]:
     """Short series labels: the keys whose values differ between the configs.
 
@@ -355,7 +355,7 @@ def deadlock_series(found: Sequence[Design]) -> dict[str, dict[str, list[tuple[i
         configs[task][design_id(rest)] = rest
     out: dict[str, dict[str, list[tuple[int, Stat]]]] = {}
     for task in sorted(by_task):
-        labels = _labels(configs[task], always=("workload.quantizer",))
+        labels = series_labels(configs[task], always=("workload.quantizer",))
         out[task] = {labels[f]: sorted(((d.bits, d.metrics[TRAIN_ACCURACY]) for d in members),
                                        key=lambda x: x[0])
                      for f, members in sorted(by_task[task].items(), key=lambda x: labels[x[0]])}

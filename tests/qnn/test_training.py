@@ -8,7 +8,7 @@ import pytest
 from qnn.circuits import expectation_z
 from qnn.model import Readout, loss_and_grad
 from qnn.optim import Adam
-from qnn.training import FloatStore, ParameterStore, StepInfo, TrainResult, train
+from qnn.training import FloatStore, ParameterStore, StepInfo, TrainResult, evaluate, train
 
 
 class GridStore:
@@ -140,6 +140,7 @@ def test_theta0_is_respected() -> None:
         ({"x": np.zeros((10, 3))}, "x"),
         ({"theta0": np.zeros(3)}, "theta0"),
         ({"n_classes": 5}, "n_classes"),
+        ({"select": "best"}, "select"),
     ],
 )
 def test_bad_arguments_name_themselves(kwargs: dict, name: str) -> None:
@@ -147,3 +148,29 @@ def test_bad_arguments_name_themselves(kwargs: dict, name: str) -> None:
     x, y = args.pop("x"), args.pop("y")
     with pytest.raises(ValueError, match=f"^{name}: "):
         train("compact", x, y, **args)
+
+
+def test_best_val_returns_the_epoch_with_the_best_validation_accuracy() -> None:
+    x, y = teacher_task(5, n=80)
+    x_val, y_val = teacher_task(5, n=40)  # same teacher: the same task
+    best = train("compact", x, y, x_val=x_val, y_val=y_val, epochs=12, lr=0.05, seed=3)
+    last = train("compact", x, y, x_val=x_val, y_val=y_val, epochs=12, lr=0.05, seed=3,
+                 select="last")
+    acc, loss = best.val_accuracy_history, best.val_loss_history
+    assert acc[best.epoch] == acc.max()
+    tied = np.flatnonzero(acc == acc.max())
+    assert best.epoch == tied[np.argmin(loss[tied])]  # ties go to the lower loss
+    # The returned angles are that epoch's: they reproduce its validation figures.
+    val_loss, val_acc = evaluate("compact", x_val, y_val, best.theta, Readout(2))
+    assert (val_loss, val_acc) == pytest.approx((loss[best.epoch], acc[best.epoch]), abs=1e-12)
+    # Selection only picks: the run itself is the same.
+    np.testing.assert_array_equal(best.final_theta, last.theta)
+    np.testing.assert_array_equal(best.loss_history, last.loss_history)
+    assert last.epoch == 11
+
+
+def test_best_val_without_validation_data_returns_the_last_epoch() -> None:
+    x, y = teacher_task(6, n=40)
+    result = train("compact", x, y, epochs=3, seed=0)
+    assert result.epoch == 2
+    np.testing.assert_array_equal(result.theta, result.final_theta)

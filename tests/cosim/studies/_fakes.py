@@ -39,6 +39,17 @@ def fake_evaluate(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def phase_evaluate(config: dict[str, Any]) -> dict[str, Any]:
+    """Quantized training that deadlocks exactly when ``lr < pi / 2**bits`` (LSB/2)."""
+    stuck = config["workload"]["lr"] < np.pi / 2.0 ** config["dac"]["bits"]
+    return {
+        "train_accuracy": 0.4 if stuck else 0.9,
+        "train_initial_accuracy": 0.4,
+        "train_updates_applied_fraction": 0.0 if stuck else 0.5,
+        "train_deadlocked": int(stuck),
+    }
+
+
 def slow_evaluate(config: dict[str, Any]) -> dict[str, Any]:
     """``fake_evaluate`` after a pause, so a run can be killed part-way."""
     time.sleep(0.25)

@@ -66,7 +66,8 @@ def test_a_run_writes_csv_plots_and_a_report_from_its_numbers(tmp_path: Path) ->
     scenario = parse_scenario(_fakes.scenario_data())
     summary = run_study(scenario, tmp_path, evaluate=_fakes.fake_evaluate, workers=1)
     names = {p.name for p in summary.outputs}
-    assert names == {"results.csv", "pareto.png", "elbow.png", "deadlock.png", "report.md"}
+    assert names == {"results.csv", "pareto.png", "elbow.png", "deadlock.png", "report.md",
+                     "results_table.md"}
     for png in ("pareto.png", "elbow.png", "deadlock.png"):
         assert (tmp_path / png).read_bytes()[:8] == PNG_MAGIC
     with (tmp_path / "results.csv").open() as fh:
