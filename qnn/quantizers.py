@@ -127,7 +127,10 @@ def _boltzmann_weights(u: np.ndarray, temperature: float, m: int) -> tuple[np.nd
     energy = (u[..., None] - levels) ** 2
     # Subtract the minimum energy before exponentiating so small T cannot
     # underflow every weight to zero.
-    logw = -(energy - energy.min(axis=-1, keepdims=True)) / temperature
+    # A tiny T overflows the other levels to -inf, which exp maps to weight 0:
+    # the limit T -> 0 (nearest rounding) is exactly what is wanted.
+    with np.errstate(over="ignore"):
+        logw = -(energy - energy.min(axis=-1, keepdims=True)) / temperature
     w = np.exp(logw)
     return levels, w / w.sum(axis=-1, keepdims=True)
 
