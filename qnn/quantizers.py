@@ -115,7 +115,9 @@ def p_round_up(f: np.ndarray | float, temperature: float) -> np.ndarray:
     if t == 1.0:
         # Exactly p = f, not expit(logit(f)), which is only equal to ~1 ulp.
         return f.copy()
-    with np.errstate(divide="ignore"):
+    # logit(0 or 1) is -/+inf, and a tiny T overflows the ratio to +/-inf; expit
+    # maps both to 0 or 1, i.e. exactly the nearest-rounding limit.
+    with np.errstate(divide="ignore", over="ignore"):
         return expit(logit(f) / t)
 
 
