@@ -33,7 +33,7 @@ from scipy.special import kolmogorov, ndtri
 
 from hardware_models.dac import DAC, DACSpec, as_generator
 from hardware_models.linearity import FITS, inl_lsb
-from hardware_models.validation import check_positive
+from hardware_models.validation import check_int, check_positive
 
 SIZING_METHODS = ("van_den_bosch", "kolmogorov")
 
@@ -71,11 +71,6 @@ def _check_yield(yield_target: float) -> float:
     return y
 
 
-
-def _check_bits(bits: int) -> int:
-    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 1 <= bits <= 16:
-        raise ValueError(f"bits: must be an integer 1..16, got {bits!r}")
-    return int(bits)
 
 
 def inl_yield(
@@ -153,7 +148,7 @@ def required_unit_sigma(
     float
         ``sigma(I)/I`` of one unit cell (dimensionless).
     """
-    n = _check_bits(bits)
+    n = check_int("bits", bits, 1, 16)
     y = _check_yield(yield_target)
     limit = check_positive("inl_limit_lsb", inl_limit_lsb)
     if method == "van_den_bosch":

@@ -24,6 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from hardware_models.validation import check_int
 from qnn.architectures import Architecture, get_architecture
 from qnn.circuits import Encoder, expectation_z, value_and_grad
 from qnn.model import Readout
@@ -194,11 +195,6 @@ def _check_labels(y: np.ndarray, n: int, n_classes: int, name: str) -> np.ndarra
     return y
 
 
-def _check_positive_int(value: int, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}: must be an integer >= 1, got {value!r}")
-    return int(value)
-
 
 def train(
     arch: str | Architecture,
@@ -276,8 +272,8 @@ def train(
     if has_val:
         x_val = np.asarray(x_val, dtype=float)
         y_val = _check_labels(y_val, len(x_val), readout.n_classes, "y_val")
-    epochs = _check_positive_int(epochs, "epochs")
-    batch_size = _check_positive_int(batch_size, "batch_size")
+    epochs = check_int("epochs", epochs, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
     if select not in SELECTIONS:
         raise ValueError(f"select: must be one of {', '.join(SELECTIONS)}, got {select!r}")
     if isinstance(optimizer, str):

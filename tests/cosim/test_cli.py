@@ -20,6 +20,16 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     )
 
 
+def run_json(command: str, *args: str) -> dict:
+    """Run ``cosim COMMAND ARGS --json``; it must succeed and print exactly one JSON object."""
+    proc = run_cli(command, *args, "--json")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 1, proc.stdout
+    assert proc.stdout.count("\n") == 1
+    return json.loads(lines[0])
+
+
 def assert_usage_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()

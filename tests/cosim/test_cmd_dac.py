@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.cosim.test_cli import assert_usage_error, run_cli
+from tests.cosim.test_cli import assert_usage_error, run_cli, run_json
 
 KEYS = {"bits", "lsb", "levels", "inl_lsb", "dnl_lsb", "inl_max_lsb", "dnl_max_lsb",
         "monotonic", "sqnr_db", "enob", "power_w", "area_mm2"}
 
 
 def _json(*args: str) -> dict:
-    proc = run_cli("dac", *args, "--json")
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.count("\n") == 1
-    return json.loads(proc.stdout)
+    return run_json("dac", *args)
 
 
 def test_ideal_dac_json() -> None:

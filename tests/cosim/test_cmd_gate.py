@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import pytest
 
-from tests.cosim.test_cli import assert_usage_error, run_cli
+from tests.cosim.test_cli import assert_usage_error, run_cli, run_json
 
 
 def _gate(*args: str) -> dict:
-    proc = run_cli("gate", *args, "--json")
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.strip().splitlines()
-    assert len(lines) == 1
-    return json.loads(lines[0])
+    return run_json("gate", *args)
 
 
 def test_pi_pulse_from_ideal_12_bit_dac() -> None:

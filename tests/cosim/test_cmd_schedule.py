@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from tests.cosim.test_cli import assert_usage_error, run_cli
+from tests.cosim.test_cli import assert_usage_error, run_cli, run_json
 
 
 def _schedule(*args: str) -> dict:
-    proc = run_cli("schedule", *args, "--json")
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.strip().splitlines()
-    assert len(lines) == 1
-    return json.loads(lines[0])
+    return run_json("schedule", *args)
 
 
 def test_one_channel_is_slower_than_one_per_qubit() -> None:
