@@ -235,7 +235,8 @@ SCHEMA: tuple[Key, ...] = (
     _k("workload", "optimizer", "choice", DEFAULT_OPTIMIZER, "Optimizer that turns the "
        "gradient into the proposed step.", choices=OPTIMIZERS, sweep=True),
     _k("workload", "select", "choice", DEFAULT_SELECT, "Which epoch's angles training "
-       "returns: best_val (best validation accuracy, ties to the lower validation loss) or "
+       "returns: best_loss (lowest cross-entropy on the training and validation sets "
+       "pooled), best_val (best validation accuracy, ties to the lower validation loss) or "
        "last; the same rule for every quantizer and the float model.", choices=SELECTIONS,
        sweep=True),
     _k("workload", "seeds", "int", 0, "Seed of data split, initialisation and stochastic "

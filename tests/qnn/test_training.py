@@ -150,27 +150,59 @@ def test_bad_arguments_name_themselves(kwargs: dict, name: str) -> None:
         train("compact", x, y, **args)
 
 
-def test_best_val_returns_the_epoch_with_the_best_validation_accuracy() -> None:
+def test_best_loss_returns_the_epoch_with_the_lowest_pooled_loss() -> None:
     x, y = teacher_task(5, n=80)
     x_val, y_val = teacher_task(5, n=40)  # same teacher: the same task
     best = train("compact", x, y, x_val=x_val, y_val=y_val, epochs=12, lr=0.05, seed=3)
     last = train("compact", x, y, x_val=x_val, y_val=y_val, epochs=12, lr=0.05, seed=3,
                  select="last")
-    acc, loss = best.val_accuracy_history, best.val_loss_history
-    assert acc[best.epoch] == acc.max()
-    tied = np.flatnonzero(acc == acc.max())
-    assert best.epoch == tied[np.argmin(loss[tied])]  # ties go to the lower loss
-    # The returned angles are that epoch's: they reproduce its validation figures.
-    val_loss, val_acc = evaluate("compact", x_val, y_val, best.theta, Readout(2))
-    assert (val_loss, val_acc) == pytest.approx((loss[best.epoch], acc[best.epoch]), abs=1e-12)
+    # Mean losses weighted by set size: the mean over all 120 samples.
+    pooled = (80 * best.loss_history + 40 * best.val_loss_history) / 120
+    assert best.epoch == int(np.argmin(pooled))
+    # The returned angles are that epoch's: they reproduce its pooled loss.
+    both_x, both_y = np.vstack([x, x_val]), np.concatenate([y, y_val])
+    loss, _ = evaluate("compact", both_x, both_y, best.theta, Readout(2))
+    assert loss == pytest.approx(pooled[best.epoch], abs=1e-12)
     # Selection only picks: the run itself is the same.
     np.testing.assert_array_equal(best.final_theta, last.theta)
     np.testing.assert_array_equal(best.loss_history, last.loss_history)
     assert last.epoch == 11
 
 
+def test_best_loss_without_validation_data_uses_the_training_loss() -> None:
+    x, y = teacher_task(6, n=40)
+    result = train("compact", x, y, epochs=6, lr=0.2, seed=0)
+    assert result.epoch == int(np.argmin(result.loss_history))
+    loss, _ = evaluate("compact", x, y, result.theta, Readout(2))
+    assert loss == pytest.approx(result.loss_history.min(), abs=1e-12)
+
+
+def test_best_loss_ties_go_to_the_earliest_epoch() -> None:
+    # A store that ignores every update: all epochs are the same model.
+    class Frozen(FloatStore):
+        def apply(self, step: np.ndarray) -> None:
+            pass
+
+    x, y = teacher_task(7, n=40)
+    result = train("compact", x, y, x_val=x, y_val=y, epochs=4, seed=0, store=Frozen())
+    assert result.epoch == 0
+
+
+def test_best_val_returns_the_epoch_with_the_best_validation_accuracy() -> None:
+    x, y = teacher_task(5, n=80)
+    x_val, y_val = teacher_task(5, n=40)
+    best = train("compact", x, y, x_val=x_val, y_val=y_val, epochs=12, lr=0.05, seed=3,
+                 select="best_val")
+    acc, loss = best.val_accuracy_history, best.val_loss_history
+    assert acc[best.epoch] == acc.max()
+    tied = np.flatnonzero(acc == acc.max())
+    assert best.epoch == tied[np.argmin(loss[tied])]  # ties go to the lower loss
+    val_loss, val_acc = evaluate("compact", x_val, y_val, best.theta, Readout(2))
+    assert (val_loss, val_acc) == pytest.approx((loss[best.epoch], acc[best.epoch]), abs=1e-12)
+
+
 def test_best_val_without_validation_data_returns_the_last_epoch() -> None:
     x, y = teacher_task(6, n=40)
-    result = train("compact", x, y, epochs=3, seed=0)
+    result = train("compact", x, y, epochs=3, seed=0, select="best_val")
     assert result.epoch == 2
     np.testing.assert_array_equal(result.theta, result.final_theta)
