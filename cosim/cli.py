@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from cosim import __version__
 from cosim.commands import COMMANDS
-from cosim.errors import EXIT_FAILURE, EXIT_USAGE, CosimInputError, NotBuiltError
+from cosim.errors import EXIT_FAILURE, EXIT_USAGE, CosimInputError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,8 +57,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args._module.run(args) or 0)
     except CosimInputError as exc:
-        _fail(str(exc))
-    except NotBuiltError as exc:
         _fail(str(exc))
     except (ValueError, FileNotFoundError) as exc:
         # Library code validates its own keyword arguments and names them.

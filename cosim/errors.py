@@ -28,6 +28,3 @@ class CosimInputError(ValueError):
         self.message = message
         super().__init__(f"{where}: {message}")
 
-
-class NotBuiltError(RuntimeError):
-    """A subcommand that exists in the interface but is not implemented yet."""

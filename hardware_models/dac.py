@@ -33,6 +33,8 @@ __all__ = ["ARCHITECTURES", "DAC", "DACSpec", "as_generator"]
 
 ARCHITECTURES = ("binary", "unary", "segmented")
 ROUNDINGS = ("nearest", "floor", "stochastic")
+#: Inclusive range of resolutions, bit (``qnn.vocabulary`` re-exports it).
+MIN_BITS = 1
 MAX_BITS = 16
 
 
@@ -75,8 +77,9 @@ class DACSpec:
 
     def __post_init__(self) -> None:
         b = self.bits
-        if isinstance(b, bool) or not isinstance(b, (int, np.integer)) or not 1 <= b <= MAX_BITS:
-            raise ValueError(f"bits: must be an integer 1..{MAX_BITS}, got {b!r}")
+        is_int = isinstance(b, (int, np.integer)) and not isinstance(b, bool)
+        if not is_int or not MIN_BITS <= b <= MAX_BITS:
+            raise ValueError(f"bits: must be an integer {MIN_BITS}..{MAX_BITS}, got {b!r}")
         if check_finite("full_scale", self.full_scale) <= 0:
             raise ValueError(f"full_scale: must be > 0, got {self.full_scale!r}")
         if self.architecture not in ARCHITECTURES:

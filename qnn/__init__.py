@@ -11,13 +11,18 @@ from qnn.circuits import (
     gate_encoding,
     value_and_grad,
 )
+from qnn.device import ControlStack, DACConfig, Device, Measurement, Qubit
+from qnn.executor import Executor
 from qnn.gateset import GateSet, IdealGateSet, TableGateSet, rotation
 from qnn.model import Readout
-from qnn.training import FloatStore, ParameterStore, StepInfo, TrainResult, train
+from qnn.training import ParameterStore, StepInfo, TrainResult, train
 
 # These pull in scikit-learn; import them on first use so `import qnn` stays light.
 _LAZY = {
     "QNNClassifier": "qnn.classifier",
+    "TrainingRecipe": "qnn.fit",
+    "FitResult": "qnn.fit",
+    "fit": "qnn.fit",
     "AngleEncoder": "qnn.preprocess",
     "Dataset": "qnn.datasets",
     "load_dataset": "qnn.datasets",
@@ -37,7 +42,15 @@ __all__ = [
     "AngleEncoder",
     "Architecture",
     "Dataset",
-    "FloatStore",
+    "ControlStack",
+    "DACConfig",
+    "Device",
+    "Executor",
+    "FitResult",
+    "Measurement",
+    "Qubit",
+    "TrainingRecipe",
+    "fit",
     "GateSet",
     "IdealGateSet",
     "Op",

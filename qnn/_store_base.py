@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from qnn.schedules import progress
+from qnn.vocabulary import lsb_rad
 
 #: A run is deadlocked if sum |stored displacement| <= DEADLOCK_RATIO * sum |step|.
 DEADLOCK_RATIO = 0.05
@@ -97,7 +98,8 @@ class _Store:
 
     def __init__(self, bits: int | float) -> None:
         self.bits = bits
-        self.lsb_rad = math.inf if math.isinf(bits) else 2.0 * np.pi / (1 << int(bits))
+        # inf: float training with no grid, so no |step| / LSB diagnostics.
+        self.lsb_rad = math.inf if math.isinf(bits) else lsb_rad(int(bits))
         self._shape: tuple[int, ...] | None = None
         self._reset_diagnostics()
 

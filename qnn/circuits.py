@@ -31,7 +31,8 @@ import numpy as np
 
 from qnn._statevector import LayerStack, pauli, product_state, z_table
 from qnn.architectures import Architecture, get_architecture
-from qnn.gateset import GateSet, lsb_rad, rotation
+from qnn.gateset import GateSet, rotation
+from qnn.vocabulary import nearest_codes
 
 Encoder = Callable[[np.ndarray], np.ndarray]
 T = TypeVar("T")
@@ -328,12 +329,13 @@ def expectation_z_gates(
 def gate_encoding(gateset: GateSet) -> Encoder:
     """An ``encode`` hook that sends each angle through the angle DAC.
 
-    The angle ``x`` is rounded to the nearest code ``round(x / LSB)`` and the
-    encoding gate is the realized ``RY`` of that code.
+    The angle ``x`` is rounded to its nearest code
+    (:func:`qnn.vocabulary.nearest_codes`) and the encoding gate is the
+    realized ``RY`` of that code.
     """
 
     def encode(x: np.ndarray) -> np.ndarray:
-        codes = np.rint(np.asarray(x) / lsb_rad(gateset.bits)).astype(np.int64)
+        codes = nearest_codes(x, gateset.bits)
         return np.asarray(gateset.unitaries("y", codes), dtype=complex)
 
     return encode

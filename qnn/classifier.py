@@ -1,18 +1,15 @@
 """A scikit-learn estimator around the QNN: :class:`QNNClassifier`.
 
-The estimator trains in float by default, or with its angles held by one of
-the quantized parameter stores of :mod:`qnn.stores` on a finite-resolution
-angle DAC (``bits``, ``quantizer``, ``temperature``, ``schedule``,
-``inl_sigma``); the data-encoding angles can go through a DAC of their own
-(``encode_bits``).
+The estimator is a thin caller of the one training path, :func:`qnn.fit.fit`:
+its parameters spell a :class:`~qnn.fit.TrainingRecipe` and a
+:class:`~qnn.device.Device` (angle DAC with every field of the DAC spec and
+its chip seed, and the encoding DAC on the same chip), with the defaults of
+``cosim train`` and of a scenario.
 """
 
 from __future__ import annotations
 
-import inspect
 import math
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -20,29 +17,26 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from qnn.architectures import Architecture, get_architecture
-from qnn.circuits import expectation_z
+from qnn.device import DACConfig, Device, encoding_dac
+from qnn.executor import Executor
+from qnn.fit import TrainingRecipe, fit
 from qnn.model import Readout
-from qnn.optim import OPTIMIZERS
 from qnn.preprocess import AngleEncoder
-from qnn.ptq import EncodingDAC, encoding_hook
-from qnn.quantizers import check_bits
-from qnn.schedules import SCHEDULES
-from qnn.stores import QUANTIZERS, StoreDiagnostics, make_store
-from qnn.training import (
+from qnn.stores import StoreDiagnostics
+from qnn.vocabulary import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_EPOCHS,
+    DEFAULT_KERNEL,
     DEFAULT_LR,
+    DEFAULT_MISMATCH_SIGMA,
     DEFAULT_OPTIMIZER,
-    ParameterStore,
-    train,
+    DEFAULT_QUANTIZER,
+    DEFAULT_SCHEDULE,
+    DEFAULT_SELECT,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_UNARY_MSBS,
+    check_bits,
 )
-
-#: make_store's own defaults for the options the estimator and ``cosim train`` expose
-#: (read from its signature so they are never restated here).
-STORE_DEFAULTS: dict[str, Any] = {
-    name: p.default for name, p in inspect.signature(make_store).parameters.items()
-    if p.default is not inspect.Parameter.empty
-}
 
 
 def _generator(random_state: object) -> np.random.Generator:
@@ -60,25 +54,6 @@ def _generator(random_state: object) -> np.random.Generator:
     )
 
 
-def hardware_seeds(rng: np.random.Generator) -> tuple[int, int, np.random.Generator]:
-    """Independent seeds for the DAC chips and the rounding draws, spawned from ``rng``.
-
-    Spawning does not advance ``rng``, so the initial angles and the shuffles
-    drawn from it are the same with and without a DAC.
-
-    Returns
-    -------
-    dac_seed : int
-        Mismatch draw of the parameter DAC.
-    encode_seed : int
-        Mismatch draw of the encoding DAC.
-    rounding : numpy.random.Generator
-        Stream of the stochastic rounding.
-    """
-    dac, enc, rounding = rng.spawn(3)
-    return int(dac.integers(2**32)), int(enc.integers(2**32)), rounding
-
-
 class QNNClassifier(ClassifierMixin, BaseEstimator):
     """Quantum neural network classifier (simulated exactly, float angles by default).
 
@@ -88,64 +63,66 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
     ``preprocess=False``, ``X`` must already hold ``n_qubits`` encoding angles
     in rad. Binary tasks read ``<Z_0>``; ``k``-class tasks need
     ``k <= n_qubits`` and read the first ``k`` wires (see :mod:`qnn.model`).
+    ``fit`` sees no validation set, so every selection rule ranks epochs on
+    the training data.
 
     Parameters
     ----------
     arch : str or Architecture, default="compact"
         ``"compact"`` (16 angles), ``"expressive"`` (48) or an architecture.
-    epochs : int, default=DEFAULT_EPOCHS
-        Passes over the training data.
-    lr : float, default=DEFAULT_LR
-        Optimizer learning rate (rad per step for Adam).
-    batch_size : int, default=DEFAULT_BATCH_SIZE
-    optimizer : {"adam", "sgd"}, default=DEFAULT_OPTIMIZER
-    preprocess : bool, default=True
-        Fit the angle-encoding pipeline inside the estimator.
-    store : callable or None, default=None
-        Zero-argument factory returning a fresh
-        :class:`~qnn.training.ParameterStore` for each fit (e.g. a class or a
-        ``functools.partial``). Only with the default ``quantizer="none"``
-        and ``bits=inf``; None builds the store from those options.
-    bits : int or inf, default=inf
-        Angle-DAC resolution of the trainable angles, 1..16. With
-        ``quantizer="none"`` training stays float and ``bits`` only sets the
-        LSB of the ``|step| / LSB`` diagnostics (as in
-        :func:`qnn.stores.make_store`).
+    epochs, lr, batch_size, optimizer, select
+        The optimisation of :class:`~qnn.fit.TrainingRecipe`.
     quantizer : {"none", "deterministic", "stochastic", "ste"}, default="none"
         Parameter store (see :mod:`qnn.stores`); every one but ``none``
         needs a finite ``bits``.
-    temperature : float, default=make_store's
-        Start temperature ``T0 >= 0`` of stochastic rounding (1 = unbiased).
-        Validated always, used only by ``stochastic``.
-    schedule : {"constant", "linear", "exp", "cosine"}, default=make_store's
-        Temperature schedule over epochs (``exp`` needs ``temperature > 0``).
+    temperature, temperature_final, schedule, kernel
+        Stochastic rounding (see :class:`~qnn.fit.TrainingRecipe`).
+    preprocess : bool, default=True
+        Fit the angle-encoding pipeline inside the estimator.
+    bits : int or inf, default=inf
+        Angle-DAC resolution of the trainable angles, 1..16. With
+        ``quantizer="none"`` training stays float and ``bits`` only sets the
+        LSB of the ``|step| / LSB`` diagnostics.
+    dac_architecture : {"binary", "unary", "segmented"}, default="binary"
+    unary_msbs : int, default=4
+        Unary MSBs of a segmented DAC (clipped to ``bits``).
+    mismatch_sigma : float, default=0.0
+        Unit-element mismatch (INL/DNL) of the angle and encoding DACs.
+    gain_error : float, default=0.0
+        Relative gain error of the DACs.
+    offset_rad : float, default=0.0
+        Output offset of the DACs, rad.
+    noise_rms_rad : float, default=0.0
+        RMS output noise of the DACs, rad.
     encode_bits : int or inf, default=inf
-        Resolution of the DAC that plays the data-encoding angles, 1..16; inf
-        is ideal encoding. Used in training and prediction.
-    inl_sigma : float, default=make_store's
-        Unit-element mismatch (INL/DNL) of every angle DAC used: the
-        parameter DAC of a quantized store and the encoding DAC.
+        Resolution of the DAC that plays the data-encoding angles; inf is
+        ideal encoding. Used in training and prediction.
+    chip_seed : int, default=0
+        The chip: seed of the DACs' mismatch draw.
     random_state : int, numpy Generator or None, default=None
-        Seeds the initial angles and the mini-batch shuffles; the DAC chips
-        and the rounding draws come from streams spawned from it
-        (:func:`hardware_seeds`).
+        The training seed: initial angles, shuffles and the rounding stream.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
     arch_ : Architecture
+    device_ : Device
+    recipe_ : TrainingRecipe
     encoder_ : AngleEncoder or None
-    encode_ : EncodingDAC or None
-        The encoding DAC (None for ideal encoding).
+    executor_ : Executor
+        Runs the trained model (architecture and encoding DAC).
     theta_ : ndarray of shape (n_params,)
-        Trained angles the circuit sees, rad (realized DAC levels for a
+        Returned angles the circuit sees, rad (realized DAC levels for a
         quantized store).
     codes_ : ndarray of int64, shape (n_params,), or None
-        Final DAC codes of a quantized store; None for float training.
-    diagnostics_ : StoreDiagnostics or None
-        What the store saw (:class:`qnn.stores.StoreDiagnostics`); None for a
-        custom ``store`` without ``diagnostics()``.
+        DAC codes of the returned epoch; None for float training.
+    final_codes_ : ndarray of int64 or None
+        DAC codes after the last step.
+    epoch_ : int
+        0-based returned epoch.
+    diagnostics_ : StoreDiagnostics
+        What the store saw (:class:`qnn.stores.StoreDiagnostics`).
     loss_history_ : ndarray of shape (epochs,)
         Training cross-entropy after each epoch, nats.
     n_iter_ : int
@@ -160,14 +137,22 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
         lr: float = DEFAULT_LR,
         batch_size: int = DEFAULT_BATCH_SIZE,
         optimizer: str = DEFAULT_OPTIMIZER,
+        select: str = DEFAULT_SELECT,
+        quantizer: str = DEFAULT_QUANTIZER,
+        temperature: float = DEFAULT_TEMPERATURE,
+        temperature_final: float | None = None,
+        schedule: str = DEFAULT_SCHEDULE,
+        kernel: str = DEFAULT_KERNEL,
         preprocess: bool = True,
-        store: Callable[[], ParameterStore] | None = None,
         bits: int | float = math.inf,
-        quantizer: str = "none",
-        temperature: float = STORE_DEFAULTS["temperature"],
-        schedule: str = STORE_DEFAULTS["schedule"],
+        dac_architecture: str = "binary",
+        unary_msbs: int = DEFAULT_UNARY_MSBS,
+        mismatch_sigma: float = DEFAULT_MISMATCH_SIGMA,
+        gain_error: float = 0.0,
+        offset_rad: float = 0.0,
+        noise_rms_rad: float = 0.0,
         encode_bits: int | float = math.inf,
-        inl_sigma: float = STORE_DEFAULTS["inl_sigma"],
+        chip_seed: int = 0,
         random_state: int | np.random.Generator | None = None,
     ) -> None:
         self.arch = arch
@@ -175,58 +160,48 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
         self.lr = lr
         self.batch_size = batch_size
         self.optimizer = optimizer
-        self.preprocess = preprocess
-        self.store = store
-        self.bits = bits
+        self.select = select
         self.quantizer = quantizer
         self.temperature = temperature
+        self.temperature_final = temperature_final
         self.schedule = schedule
+        self.kernel = kernel
+        self.preprocess = preprocess
+        self.bits = bits
+        self.dac_architecture = dac_architecture
+        self.unary_msbs = unary_msbs
+        self.mismatch_sigma = mismatch_sigma
+        self.gain_error = gain_error
+        self.offset_rad = offset_rad
+        self.noise_rms_rad = noise_rms_rad
         self.encode_bits = encode_bits
-        self.inl_sigma = inl_sigma
+        self.chip_seed = chip_seed
         self.random_state = random_state
 
-    def _check_options(self) -> None:
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(
-                f"optimizer: must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"
-            )
-        if self.quantizer not in QUANTIZERS:
-            raise ValueError(
-                f"quantizer: must be one of {', '.join(QUANTIZERS)}, got {self.quantizer!r}"
-            )
-        if self.schedule not in SCHEDULES:
-            raise ValueError(
-                f"schedule: must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}"
-            )
-        bits = check_bits(self.bits, allow_inf=True)
-        if self.schedule == "exp" and self.temperature == 0:
-            raise ValueError("temperature: must be > 0 with schedule='exp', got 0")
-        check_bits(self.encode_bits, allow_inf=True, name="encode_bits")
-        sigma = self.inl_sigma
-        if isinstance(sigma, bool) or not isinstance(sigma, (int, float, np.floating)) or not (
-            math.isfinite(sigma) and sigma >= 0
-        ):
-            raise ValueError(f"inl_sigma: must be a finite number >= 0, got {sigma!r}")
-        if self.store is not None and (self.quantizer != "none" or not math.isinf(bits)):
-            raise ValueError(
-                "store: must be None when quantizer or bits are set, got a store factory "
-                f"with quantizer={self.quantizer!r}, bits={self.bits!r}"
-            )
-
-    def _make_store(self, dac_seed: int, rounding: np.random.Generator) -> ParameterStore:
-        if self.store is not None:
-            return self.store()
-        return make_store(
-            self.quantizer, self.bits, temperature=self.temperature, schedule=self.schedule,
-            inl_sigma=self.inl_sigma, dac_seed=dac_seed, seed=rounding,
+    def _recipe(self) -> TrainingRecipe:
+        return TrainingRecipe(
+            quantizer=self.quantizer, temperature=self.temperature,
+            temperature_final=self.temperature_final, schedule=self.schedule,
+            kernel=self.kernel, epochs=self.epochs, lr=self.lr, batch_size=self.batch_size,
+            optimizer=self.optimizer, select=self.select,
         )
+
+    def _device(self) -> Device:
+        angle = DACConfig(
+            bits=self.bits, architecture=self.dac_architecture, unary_msbs=self.unary_msbs,
+            mismatch_sigma=self.mismatch_sigma, gain_error=self.gain_error,
+            offset_rad=self.offset_rad, noise_rms_rad=self.noise_rms_rad,
+            chip_seed=self.chip_seed,
+        )
+        encode_bits = check_bits(self.encode_bits, allow_inf=True, name="encode_bits")
+        return Device(angle_dac=angle, encoding_dac=encoding_dac(angle, encode_bits))
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> QNNClassifier:
         """Train on ``X`` of shape (n_samples, n_features) and labels ``y``."""
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         arch = get_architecture(self.arch)
-        self._check_options()
+        recipe, device = self._recipe(), self._device()
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
         if n_classes < 2:
@@ -235,36 +210,18 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"y: at most {arch.n_qubits} classes for {arch.name!r}, got {n_classes}"
             )
-        rng = _generator(self.random_state)
-        dac_seed, encode_seed, rounding = hardware_seeds(rng)
-        store = self._make_store(dac_seed, rounding)
-        self.arch_ = arch
+        self.arch_, self.recipe_, self.device_ = arch, recipe, device
         self.encoder_ = AngleEncoder(arch.n_qubits).fit(X) if self.preprocess else None
-        self.encode_: EncodingDAC | None = encoding_hook(
-            self.encode_bits, inl_sigma=self.inl_sigma, seed=encode_seed
-        )
-        result = train(
-            arch,
-            self._angles(X),
-            y_idx.astype(np.int64),
-            n_classes=n_classes,
-            epochs=self.epochs,
-            lr=self.lr,
-            batch_size=self.batch_size,
-            optimizer=self.optimizer,
-            seed=rng,
-            store=store,
-            encode=self.encode_,
-        )
+        result = fit(arch, self._angles(X), y_idx.astype(np.int64), n_classes=n_classes,
+                     recipe=recipe, device=device, seed=_generator(self.random_state))
+        self.executor_: Executor = result.executor
         self.theta_ = result.theta
-        codes = getattr(store, "codes", None)
-        self.codes_ = None if codes is None else np.asarray(codes)
-        diagnostics = getattr(store, "diagnostics", None)
-        self.diagnostics_: StoreDiagnostics | None = (
-            diagnostics() if callable(diagnostics) else None
-        )
-        self.loss_history_ = result.loss_history
-        self.n_iter_ = len(result.loss_history)
+        self.codes_ = result.codes
+        self.final_codes_ = result.final_codes
+        self.epoch_ = result.epoch
+        self.diagnostics_: StoreDiagnostics = result.diagnostics
+        self.loss_history_ = result.history.loss_history
+        self.n_iter_ = len(result.history.loss_history)
         return self
 
     def _angles(self, X: np.ndarray) -> np.ndarray:
@@ -281,10 +238,11 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
         """Class probabilities, shape (n_samples, n_classes), columns as ``classes_``."""
         check_is_fitted(self, "theta_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        z = expectation_z(self.arch_, self._angles(X), self.theta_, encode=self.encode_)
+        z = self.executor_.values(self._angles(X), self.theta_)
         return Readout(len(self.classes_)).proba(z)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Most probable class of each sample."""
         proba = self.predict_proba(X)  # checks fitted before classes_ is touched
         return self.classes_[np.argmax(proba, axis=1)]
+

@@ -31,8 +31,8 @@ from sklearn.model_selection import train_test_split
 
 from qnn.idx import IMAGE_SOURCES, load_images
 from qnn.preprocess import AngleEncoder
+from qnn.vocabulary import DATASETS
 
-DATASETS = ("iris", "breast_cancer", "mnist", "fashion_mnist")
 DEFAULT_CLASSES = {"mnist": (3, 6), "fashion_mnist": (0, 1)}
 FOUR_CLASS = {"mnist": (0, 1, 3, 6), "fashion_mnist": (0, 1, 5, 8)}
 DEFAULT_MAX_PER_CLASS = 1000

@@ -14,12 +14,9 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from qnn.vocabulary import check_bits, lsb_rad
+
 AXES = ("x", "y", "z")
-
-
-def lsb_rad(bits: int) -> float:
-    """Angle step of a ``bits``-bit angle DAC over a full turn, in rad."""
-    return 2.0 * np.pi / (1 << bits)
 
 
 def rotation(axis: str, theta: np.ndarray) -> np.ndarray:
@@ -81,9 +78,7 @@ class IdealGateSet:
     """Exact rotations by the nominal code angle ``k * 2*pi / 2**bits``."""
 
     def __init__(self, bits: int) -> None:
-        if not isinstance(bits, (int, np.integer)) or not 1 <= bits <= 16:
-            raise ValueError(f"bits: must be an integer 1..16, got {bits!r}")
-        self.bits = int(bits)
+        self.bits = int(check_bits(bits))
 
     def unitaries(self, axis: str, codes: np.ndarray) -> np.ndarray:
         codes = np.asarray(codes, dtype=np.int64) % (1 << self.bits)
@@ -103,7 +98,7 @@ class TableGateSet:
     """
 
     def __init__(self, bits: int, tables: dict[str, np.ndarray]) -> None:
-        self.bits = int(bits)
+        self.bits = int(check_bits(bits))
         n = 1 << self.bits
         self.tables = {}
         for axis, table in tables.items():

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-OPTIMIZERS = ("adam", "sgd")
+from qnn.vocabulary import OPTIMIZERS
 
 
 def _check_lr(lr: float) -> float:

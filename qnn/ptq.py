@@ -2,14 +2,14 @@
 
 A trained model is a vector of angles ``theta`` (rad). Deploying it on a
 ``b``-bit angle DAC means rounding every angle to its nearest code
-(:func:`qnn.quantizers.parameter_codes`: ``LSB = 2*pi / 2**b``, ties up, codes
+(:func:`qnn.vocabulary.nearest_codes`: ``LSB = 2*pi / 2**b``, ties up, codes
 wrap) and letting the circuit see what that code realizes. Three models of
 "what the code realizes" are supported, from ideal to physical:
 
 ==========  ===========================================================================
 ``grid``    the nominal angle ``k * LSB`` (ideal DAC)
-``inl``     the DAC's realized level of code ``k``: a mismatched DAC
-            (``inl_sigma > 0``, chip drawn from ``seed``) adds its INL/DNL
+``dac``     the DAC's realized level of code ``k``: a non-ideal DAC (mismatch,
+            gain error, offset; chip drawn from its chip seed) adds its INL/DNL
 ``gates``   the unitary a :class:`~qnn.gateset.GateSet` holds for code ``k``
             (e.g. pulse-level compiled gates, built by the caller)
 ==========  ===========================================================================
@@ -18,6 +18,7 @@ wrap) and letting the circuit see what that code realizes. Three models of
 returns a frozen :class:`PTQResult`. ``qnn`` never imports ``cosim``: for the
 ``gates`` path the caller passes a gate set, or a factory ``bits -> GateSet``
 (``cosim train`` passes one that runs :func:`cosim.pulse.compile_gateset`).
+Every evaluation goes through an :class:`~qnn.executor.Executor`.
 
 The data-encoding angles may go through an angle DAC of their own:
 :class:`EncodingDAC` is the ``encode`` hook of :mod:`qnn.circuits` that does
@@ -26,19 +27,19 @@ it, and :func:`encoding_hook` builds it from a resolution (``inf`` = ideal).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from qnn.architectures import Architecture, get_architecture
-from qnn.circuits import Encoder, expectation_z, expectation_z_gates
+from qnn.device import DACConfig
+from qnn.executor import Executor
 from qnn.gateset import GateSet, rotation
 from qnn.model import Readout
-from qnn.quantizers import AngleGrid, check_bits, parameter_codes
+from qnn.vocabulary import check_bits, nearest_codes
 
-PATHS = ("grid", "inl", "gates")
+PATHS = ("grid", "dac", "gates")
 
 GateSetFactory = Callable[[int], GateSet]
 
@@ -47,58 +48,34 @@ GateSetFactory = Callable[[int], GateSet]
 class EncodingDAC:
     """``encode`` hook: data angles rounded to their own angle DAC, then ideal ``RY``.
 
-    Equal to ``RY(encode_angles(x, bits, inl_sigma=inl_sigma, seed=seed))``
-    (:func:`qnn.quantizers.encode_angles`): nearest code of a ``[0, 2*pi)``
-    grid of ``2**bits`` codes, wrapped, through the DAC transfer. The DAC is
-    built once, so every call sees the same chip. Picklable.
+    Nearest code of a ``[0, 2*pi)`` grid of ``2**bits`` codes, wrapped, through
+    the DAC transfer of the chip ``dac`` describes (built once per process).
+    Picklable.
 
     Parameters
     ----------
-    bits : int
-        Encoding-DAC resolution, 1..16.
-    inl_sigma : float, default=0.0
-        Unit-element mismatch of the encoding DAC (0 = ideal grid).
-    seed : int, default=0
-        Seed of its mismatch draw (the chip).
+    dac : DACConfig
+        The encoding DAC (finite ``bits``).
     """
 
-    bits: int
-    inl_sigma: float = 0.0
-    seed: int = 0
-    grid: AngleGrid = field(init=False, repr=False, compare=False)
+    dac: DACConfig
 
     def __post_init__(self) -> None:
-        bits = check_bits(self.bits, name="encode_bits")
-        object.__setattr__(self, "bits", bits)
-        object.__setattr__(
-            self, "grid", AngleGrid(int(bits), inl_sigma=self.inl_sigma, seed=self.seed)
-        )
+        if self.dac.is_float:
+            raise ValueError("encode_bits: must be an integer 1..16 for an encoding DAC, got inf")
 
     def angles(self, x: np.ndarray) -> np.ndarray:
         """Realized encoding angles of ``x`` (rad), same shape."""
-        return self.grid.quantize(x, "nearest")
+        return self.dac.grid().quantize(x, "nearest")
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Per-sample encoding unitaries, shape ``x.shape + (2, 2)``."""
         return rotation("y", self.angles(x))
 
 
-def encoding_hook(
-    encode_bits: int | float, *, inl_sigma: float = 0.0, seed: int = 0
-) -> EncodingDAC | None:
-    """The ``encode`` hook of an encoding DAC, or ``None`` (ideal) when ``encode_bits`` is inf.
-
-    Parameters
-    ----------
-    encode_bits : int or inf
-        Encoding-DAC resolution, 1..16, or ``inf`` for ideal encoding.
-    inl_sigma : float, default=0.0
-        Mismatch of the encoding DAC; ignored when ``encode_bits`` is inf.
-    seed : int, default=0
-        Seed of its mismatch draw.
-    """
-    b = check_bits(encode_bits, allow_inf=True, name="encode_bits")
-    return None if math.isinf(b) else EncodingDAC(int(b), inl_sigma=inl_sigma, seed=seed)
+def encoding_hook(dac: DACConfig) -> EncodingDAC | None:
+    """The ``encode`` hook of an encoding DAC, or ``None`` (ideal) when ``dac.bits`` is inf."""
+    return None if dac.is_float else EncodingDAC(dac)
 
 
 @dataclass(frozen=True)
@@ -107,7 +84,7 @@ class PTQResult:
 
     Attributes
     ----------
-    path : {"grid", "inl", "gates"}
+    path : {"grid", "dac", "gates"}
         What a code realizes (see the module docstring).
     bits : tuple of int
         Widths evaluated, in the order asked.
@@ -117,8 +94,6 @@ class PTQResult:
         Mean cross-entropy at each width, nats.
     float_accuracy, float_loss : float
         The unquantized model on the same data (same encoding).
-    inl_sigma : float
-        DAC mismatch of the ``inl`` path (0 otherwise).
     """
 
     path: str
@@ -127,7 +102,6 @@ class PTQResult:
     loss: tuple[float, ...]
     float_accuracy: float
     float_loss: float
-    inl_sigma: float = 0.0
 
     def accuracy_by_bits(self) -> dict[str, float]:
         """``{str(bits): accuracy}``, JSON-ready."""
@@ -153,75 +127,74 @@ def _resolve_gateset(gates: GateSet | GateSetFactory, bits: int) -> GateSet:
     return gs
 
 
+def _executor(executor: Executor | str | Architecture) -> Executor:
+    return executor if isinstance(executor, Executor) else Executor(get_architecture(executor))
+
+
 def deployed_expectation_z(
-    arch: str | Architecture,
+    executor: Executor | str | Architecture,
     x: np.ndarray,
     theta: np.ndarray,
     bits: int,
     *,
-    inl_sigma: float = 0.0,
-    seed: int | np.random.Generator = 0,
+    dac: DACConfig | None = None,
     gates: GateSet | GateSetFactory | None = None,
-    encode: Encoder | None = None,
 ) -> np.ndarray:
     """``<Z_q>`` of the model ``theta`` deployed on a ``bits``-bit angle DAC.
 
     Parameters
     ----------
-    arch : str or Architecture
+    executor : Executor, str or Architecture
+        Runs the circuit (its architecture and encoding); an architecture
+        gets the ideal ``Executor(arch)``.
     x : ndarray of shape (B, n_qubits)
         Encoding angles, rad.
     theta : ndarray of shape (n_params,)
         Trained angles, rad.
     bits : int
         DAC resolution, 1..16.
-    inl_sigma : float, default=0.0
-        Mismatch of the parameter DAC (``inl`` path when > 0).
-    seed : int or Generator, default=0
-        Seed of the mismatch draw (the chip).
+    dac : DACConfig, optional
+        The chip's angle DAC (taken at ``bits``); default an ideal DAC.
     gates : GateSet or callable, optional
-        ``gates`` path: a gate set of ``bits`` bits, or ``bits -> GateSet``.
-        It carries its own DAC, so ``inl_sigma`` must then be 0.
-    encode : callable, optional
-        Encoding hook (e.g. :class:`EncodingDAC`); default ideal ``RY(x)``.
+        ``gates`` path: a gate set of ``bits`` bits, or ``bits -> GateSet``,
+        whose gates replace the DAC's levels (it carries its own DAC, so
+        ``dac`` must then be ideal).
 
     Returns
     -------
     ndarray of shape (B, n_qubits)
     """
     b = int(check_bits(bits))
+    dac = DACConfig(bits=b) if dac is None else dac.at_bits(b)
+    executor = _executor(executor)
+    if gates is not None:
+        if not dac.is_ideal:
+            raise ValueError("dac: must be ideal with a gate set (it carries its own DAC), "
+                             f"got {dac!r}")
+        return executor.with_gates(_resolve_gateset(gates, b)).values(x, theta)
     # One code choice for every path, so the paths differ only in what a code realizes.
     # (Angles already on a finer grid sit exactly on rounding ties, where a different but
-    # equivalent formula can round the other way by one ulp.)
-    codes = parameter_codes(theta, b)
-    if gates is not None:
-        if inl_sigma != 0:
-            raise ValueError(
-                f"inl_sigma: must be 0 with a gate set (it carries its DAC), got {inl_sigma!r}"
-            )
-        return expectation_z_gates(arch, x, codes, _resolve_gateset(gates, b), encode=encode)
-    realized = AngleGrid(b, inl_sigma=inl_sigma, seed=seed).to_angle(codes)
-    return expectation_z(arch, x, realized, encode=encode)
+    # equivalent formula could round the other way by one ulp.)
+    return executor.values(x, dac.grid().to_angle(nearest_codes(theta, b)))
 
 
 def post_training_quantization(
-    arch: str | Architecture,
+    executor: Executor | str | Architecture,
     x: np.ndarray,
     y: np.ndarray,
     theta: np.ndarray,
     bits: Sequence[int] | int,
     *,
+    dac: DACConfig | None = None,
     readout: Readout | None = None,
-    inl_sigma: float = 0.0,
-    seed: int | np.random.Generator = 0,
     gates: GateSet | GateSetFactory | None = None,
-    encode: Encoder | None = None,
 ) -> PTQResult:
     """Accuracy and loss of a trained model with its angles quantized to each width.
 
     Parameters
     ----------
-    arch : str or Architecture
+    executor : Executor, str or Architecture
+        Runs the circuit, for every evaluation including the float one.
     x : ndarray of shape (N, n_qubits)
         Encoding angles of the evaluation set (usually the test split), rad.
     y : ndarray of int, shape (N,)
@@ -230,25 +203,22 @@ def post_training_quantization(
         Trained (usually float-trained) angles, rad.
     bits : int or sequence of int
         Widths to deploy on, each 1..16.
+    dac : DACConfig, optional
+        The angle DAC; each width is ``dac.at_bits(b)``, the same design and
+        chip seed at that resolution. Default an ideal DAC.
     readout : Readout, optional
         Default ``Readout(max(y) + 1)`` (at least 2 classes).
-    inl_sigma : float, default=0.0
-        Mismatch of the parameter DAC: > 0 selects the ``inl`` path. With an
-        int ``seed`` every width is its own chip drawn from that seed.
-    seed : int or Generator, default=0
-        Seed of the mismatch draw.
     gates : GateSet or callable, optional
         Selects the ``gates`` path: a single gate set (then every width must
         equal its ``bits``) or a factory called once per width.
-    encode : callable, optional
-        Encoding hook, used for every evaluation including the float one.
 
     Returns
     -------
     PTQResult
     """
-    arch = get_architecture(arch)
     widths = _check_bits_list(bits)
+    executor = _executor(executor)
+    dac = DACConfig() if dac is None else dac
     y = np.asarray(y)
     readout = readout if readout is not None else Readout(max(2, int(np.max(y)) + 1))
 
@@ -256,13 +226,12 @@ def post_training_quantization(
         loss, _ = readout.loss_and_cotangent(z, y)
         return float(np.mean(np.argmax(readout.proba(z), axis=1) == y)), loss
 
-    float_acc, float_loss = score(expectation_z(arch, x, theta, encode=encode))
+    float_acc, float_loss = score(executor.values(x, theta))
     figures = [
-        score(deployed_expectation_z(arch, x, theta, b, inl_sigma=inl_sigma, seed=seed,
-                                     gates=gates, encode=encode))
+        score(deployed_expectation_z(executor, x, theta, b, dac=dac, gates=gates))
         for b in widths
     ]
-    path = "gates" if gates is not None else ("inl" if inl_sigma > 0 else "grid")
+    path = "gates" if gates is not None else ("grid" if dac.is_ideal else "dac")
     return PTQResult(
         path=path,
         bits=widths,
@@ -270,5 +239,4 @@ def post_training_quantization(
         loss=tuple(v for _, v in figures),
         float_accuracy=float_acc,
         float_loss=float_loss,
-        inl_sigma=float(inl_sigma) if path == "inl" else 0.0,
     )

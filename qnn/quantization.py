@@ -14,12 +14,9 @@ The formulas, with their bias and variance, are in ``docs/quantization.md``.
 from __future__ import annotations
 
 from qnn.quantizers import (
-    KERNELS,
     ROUNDINGS,
     AngleGrid,
-    encode_angles,
     p_round_up,
-    parameter_codes,
     quantize_parameters,
     round_to_grid,
     rounding_moments,
@@ -35,6 +32,7 @@ from qnn.stores import (
     UnquantizedStore,
     make_store,
 )
+from qnn.vocabulary import KERNELS, nearest_codes
 
 __all__ = [
     "DEADLOCK_RATIO",
@@ -50,10 +48,9 @@ __all__ = [
     "TemperatureSchedule",
     "UnquantizedStore",
     "default_t_final",
-    "encode_angles",
     "make_store",
     "p_round_up",
-    "parameter_codes",
+    "nearest_codes",
     "quantize_parameters",
     "round_to_grid",
     "rounding_moments",

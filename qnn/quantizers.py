@@ -11,8 +11,7 @@ DAC.
 
 Rounding kernels (``u`` is the angle in LSB units, ``f = u - floor(u)``):
 
-* ``nearest``: ``floor(u + 1/2)`` (ties round up).
-* ``floor``: ``floor(u)``.
+* ``nearest``: ``floor(u + 1/2)`` (ties round up; :func:`qnn.vocabulary.nearest_codes`).
 * ``stochastic``: the temperature-controlled kernel ``Q_T``; rounds up with
   probability ``p_T(f) = f**(1/T) / (f**(1/T) + (1 - f)**(1/T))``
   ``= expit(logit(f) / T)``. ``T = 0`` is nearest rounding, ``T = 1`` is
@@ -26,32 +25,24 @@ See ``docs/quantization.md`` for the derivation of their bias and variance.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import expit, logit
 
-from hardware_models.dac import DAC, DACSpec, as_generator
+from hardware_models.dac import DAC
+from hardware_models.validation import as_generator
+from qnn.vocabulary import DEFAULT_KERNEL, KERNELS, lsb_rad, nearest_codes
 
-ROUNDINGS = ("nearest", "floor", "stochastic", "boltzmann")
-KERNELS = ("tilt", "boltzmann")
-#: Default kernel of the stochastic store: two-level ``Q_T``. The Boltzmann
-#: kernel moves on-grid codes too, which at 4 bits costs far more accuracy
-#: (docs/quantization.md, "Chosen defaults").
-DEFAULT_KERNEL = "tilt"
-MAX_BITS = 16
+if TYPE_CHECKING:
+    from qnn.device import DACConfig
+
+#: Rounding kernels of :func:`round_to_grid`. (The stochastic store's default
+#: kernel is the two-level ``Q_T``: the Boltzmann kernel moves on-grid codes
+#: too, which at 4 bits costs far more accuracy; docs/quantization.md.)
+ROUNDINGS = ("nearest", "stochastic", "boltzmann")
 
 SeedLike = int | np.random.Generator
-
-
-def check_bits(bits: object, *, allow_inf: bool = False, name: str = "bits") -> int | float:
-    """Validate a DAC resolution; return it as ``int`` (or ``inf`` if allowed)."""
-    if allow_inf and isinstance(bits, float) and math.isinf(bits) and bits > 0:
-        return math.inf
-    ok = isinstance(bits, (int, np.integer)) and not isinstance(bits, bool)
-    if not ok or not 1 <= int(bits) <= MAX_BITS:  # type: ignore[call-overload]
-        extra = " or inf" if allow_inf else ""
-        raise ValueError(f"{name}: must be an integer 1..{MAX_BITS}{extra}, got {bits!r}")
-    return int(bits)  # type: ignore[call-overload]
 
 
 def check_temperature(temperature: object, *, name: str = "temperature") -> float:
@@ -151,7 +142,7 @@ def round_to_grid(
     ----------
     u : array_like
         Values in units of one LSB (finite).
-    rounding : {"nearest", "floor", "stochastic", "boltzmann"}, default="nearest"
+    rounding : {"nearest", "stochastic", "boltzmann"}, default="nearest"
         Kernel (see the module docstring).
     temperature : float, default=1.0
         Temperature ``T >= 0`` of the ``stochastic`` and ``boltzmann`` kernels;
@@ -172,8 +163,6 @@ def round_to_grid(
     u = _finite_array("u", u)
     t = check_temperature(temperature)
     m = check_neighbours(neighbours)
-    if rounding == "floor":
-        return np.floor(u).astype(np.int64)
     if rounding == "nearest" or t == 0.0:
         return np.floor(u + 0.5).astype(np.int64)
     gen = _generator(rng, rounding)
@@ -237,55 +226,42 @@ def rounding_moments(
 
 
 class AngleGrid:
-    """The ``2**bits``-code angle grid of a (possibly mismatched) DAC over a full turn.
+    """The ``2**bits``-code angle grid of one DAC chip over a full turn.
+
+    Rounding is against the nominal grid (``k * LSB``, ``LSB = 2*pi / 2**bits``,
+    :func:`qnn.vocabulary.lsb_rad`); the circuit sees the realized level of
+    each code through the chip's transfer (mismatch, gain error, offset).
 
     Parameters
     ----------
-    bits : int
-        DAC resolution, 1..16. ``LSB = 2*pi / 2**bits`` rad.
-    inl_sigma : float, default=0.0
-        Relative mismatch of the DAC's unit elements (``DACSpec.mismatch_sigma``);
-        > 0 gives the realized levels INL/DNL.
-    seed : int or Generator, default=0
-        Seed of the DAC's mismatch draw: the same seed is the same chip.
-    architecture : {"binary", "unary", "segmented"}, default="binary"
-        DAC architecture (shapes the INL pattern).
-    unary_msbs : int, default=0
-        Number of unary-decoded MSBs of a segmented DAC.
+    dac : DACConfig, hardware_models.dac.DAC or int
+        The angle DAC: a description (its chip is drawn from its chip seed),
+        a built DAC whose full scale is ``2*pi`` rad, or a resolution for an
+        ideal DAC.
 
     Attributes
     ----------
+    bits : int
     dac : hardware_models.dac.DAC
-        The DAC, with ``full_scale = 2*pi``.
+        The chip, with ``full_scale = 2*pi``.
     """
 
-    def __init__(
-        self,
-        bits: int,
-        *,
-        inl_sigma: float = 0.0,
-        seed: SeedLike = 0,
-        architecture: str = "binary",
-        unary_msbs: int = 0,
-    ) -> None:
-        self.bits = check_bits(bits)
-        ok = isinstance(inl_sigma, (int, float)) and not isinstance(inl_sigma, bool)
-        if not ok or not math.isfinite(inl_sigma) or inl_sigma < 0:
-            raise ValueError(f"inl_sigma: must be a finite number >= 0, got {inl_sigma!r}")
-        self.inl_sigma = float(inl_sigma)
-        spec = DACSpec(
-            bits=self.bits,
-            full_scale=2.0 * np.pi,
-            architecture=architecture,
-            unary_msbs=unary_msbs,
-            mismatch_sigma=self.inl_sigma,
-        )
-        self.dac = DAC(spec, rng=seed)
-        self._levels = np.asarray(self.dac.levels, dtype=float)
+    def __init__(self, dac: DACConfig | DAC | int) -> None:
+        from qnn.device import DACConfig
+
+        if not isinstance(dac, (DACConfig, DAC)):
+            dac = DACConfig(bits=dac)
+        if isinstance(dac, DACConfig):
+            dac = DAC(dac.spec(), rng=dac.rng())
+        if not math.isclose(dac.spec.full_scale, 2.0 * np.pi, rel_tol=1e-12):
+            raise ValueError(f"dac: full_scale must be 2*pi rad, got {dac.spec.full_scale!r}")
+        self.dac = dac
+        self.bits = dac.spec.bits
+        self._levels = np.asarray(dac.levels, dtype=float)
         self._levels.setflags(write=False)
 
     def __repr__(self) -> str:
-        return f"AngleGrid(bits={self.bits}, inl_sigma={self.inl_sigma})"
+        return f"AngleGrid({self.dac.spec!r})"
 
     @property
     def n_codes(self) -> int:
@@ -294,8 +270,8 @@ class AngleGrid:
 
     @property
     def lsb_rad(self) -> float:
-        """Nominal angle step, ``2*pi / 2**bits`` rad."""
-        return 2.0 * np.pi / self.n_codes
+        """Nominal angle step, rad."""
+        return lsb_rad(self.bits)
 
     @property
     def nominal_angles(self) -> np.ndarray:
@@ -326,7 +302,10 @@ class AngleGrid:
         Rounding is against the nominal grid; see :func:`round_to_grid` for
         ``rounding``, ``rng``, ``temperature`` and ``neighbours``.
         """
-        u = _finite_array("theta", theta) / self.lsb_rad
+        theta = _finite_array("theta", theta)
+        if rounding == "nearest":
+            return nearest_codes(theta, self.bits)
+        u = theta / self.lsb_rad
         k = round_to_grid(u, rounding, temperature=temperature, rng=rng, neighbours=neighbours)
         return np.mod(k, self.n_codes)
 
@@ -355,52 +334,16 @@ class AngleGrid:
         )
 
 
-def parameter_codes(theta: np.ndarray, bits: int) -> np.ndarray:
-    """Nearest angle-DAC codes of trained parameters, for :class:`qnn.gateset.GateSet`.
-
-    Parameters
-    ----------
-    theta : array_like
-        Angles (rad).
-    bits : int
-        Angle-DAC resolution, 1..16.
-
-    Returns
-    -------
-    ndarray of int64
-        Codes in ``0 .. 2**bits - 1`` (nearest rounding, wrapped).
-    """
-    b = check_bits(bits)
-    u = _finite_array("theta", theta) * ((1 << b) / (2.0 * np.pi))
-    return np.mod(np.floor(u + 0.5).astype(np.int64), 1 << b)
-
-
-def quantize_parameters(
-    theta: np.ndarray,
-    bits: int | float,
-    *,
-    inl_sigma: float = 0.0,
-    seed: SeedLike = 0,
-    architecture: str = "binary",
-    unary_msbs: int = 0,
-) -> np.ndarray:
-    """Post-training quantization: the angles a ``bits``-bit DAC realizes for ``theta``.
+def quantize_parameters(theta: np.ndarray, dac: DACConfig | int | float) -> np.ndarray:
+    """Post-training quantization: the angles the DAC ``dac`` realizes for ``theta``.
 
     Parameters
     ----------
     theta : array_like
         Float-trained angles (rad).
-    bits : int or inf
-        DAC resolution, 1..16, or ``inf`` for no quantization (returns a copy).
-    inl_sigma : float, default=0.0
-        DAC unit-element mismatch; 0 gives the ideal grid. Must be 0 if
-        ``bits`` is ``inf``.
-    seed : int or Generator, default=0
-        Seed of the DAC mismatch draw (the chip).
-    architecture : {"binary", "unary", "segmented"}, default="binary"
-        DAC architecture.
-    unary_msbs : int, default=0
-        Unary-decoded MSBs of a segmented DAC.
+    dac : DACConfig, int or inf
+        The angle DAC (its chip from its chip seed; a bare resolution is an
+        ideal DAC); ``bits=inf`` returns a copy.
 
     Returns
     -------
@@ -408,48 +351,10 @@ def quantize_parameters(
         Realized angles (rad) in about ``[0, 2*pi)``: nearest code, wrapped,
         through the DAC transfer.
     """
-    b = check_bits(bits, allow_inf=True)
+    from qnn.device import as_dac
+
     theta = _finite_array("theta", theta)
-    if math.isinf(b):
-        if inl_sigma != 0:
-            raise ValueError(f"inl_sigma: must be 0 when bits is inf, got {inl_sigma!r}")
+    dac = as_dac(dac)
+    if dac.is_float:
         return theta.copy()
-    grid = AngleGrid(
-        int(b), inl_sigma=inl_sigma, seed=seed, architecture=architecture, unary_msbs=unary_msbs
-    )
-    return grid.quantize(theta, "nearest")
-
-
-def encode_angles(
-    x: np.ndarray,
-    encode_bits: int | float,
-    *,
-    inl_sigma: float = 0.0,
-    seed: SeedLike = 0,
-) -> np.ndarray:
-    """Quantize data-encoding angles to the resolution of their own DAC.
-
-    Parameters
-    ----------
-    x : array_like
-        Encoding angles (rad), any shape.
-    encode_bits : int or inf
-        Encoding-DAC resolution, 1..16, over a full-turn ``[0, 2*pi)`` grid;
-        ``inf`` returns ``x`` unchanged (as a float copy).
-    inl_sigma : float, default=0.0
-        Mismatch of the encoding DAC.
-    seed : int or Generator, default=0
-        Seed of its mismatch draw.
-
-    Returns
-    -------
-    ndarray
-        Realized encoding angles (rad), nearest code, wrapped into ``[0, 2*pi)``.
-    """
-    b = check_bits(encode_bits, allow_inf=True, name="encode_bits")
-    x = _finite_array("x", x)
-    if math.isinf(b):
-        if inl_sigma != 0:
-            raise ValueError(f"inl_sigma: must be 0 when encode_bits is inf, got {inl_sigma!r}")
-        return x.copy()
-    return AngleGrid(int(b), inl_sigma=inl_sigma, seed=seed).quantize(x, "nearest")
+    return dac.grid().quantize(theta, "nearest")

@@ -23,14 +23,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-SCHEDULES = ("constant", "linear", "exp", "cosine")
-
-#: Default rounding temperature of stochastic quantization: unbiased rounding.
-DEFAULT_TEMPERATURE = 1.0
-#: Default temperature schedule. Annealing towards T = 0 suppresses the
-#: sub-LSB steps the stochastic store exists to keep, so training freezes
-#: before it converges (measured in docs/quantization.md, "Chosen defaults").
-DEFAULT_TEMPERATURE_SCHEDULE = "constant"
+# Default temperature: unbiased rounding. Default schedule: constant, since
+# annealing towards T = 0 suppresses the sub-LSB steps the stochastic store
+# exists to keep, so training freezes before it converges (measured in
+# docs/quantization.md, "Chosen defaults").
+from qnn.vocabulary import DEFAULT_SCHEDULE as DEFAULT_TEMPERATURE_SCHEDULE
+from qnn.vocabulary import DEFAULT_TEMPERATURE, SCHEDULES
 
 # Default end point of an annealing schedule when none is given: anneal to
 # deterministic rounding, except for the geometric schedule, which cannot

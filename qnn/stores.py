@@ -23,14 +23,12 @@ import math
 
 import numpy as np
 
-from hardware_models.dac import as_generator
+from hardware_models.validation import as_generator
 from qnn._store_base import DEADLOCK_RATIO, STEP_LSB_EDGES, StoreDiagnostics, _Store
+from qnn.device import DACConfig, as_dac
 from qnn.quantizers import (
-    DEFAULT_KERNEL,
-    KERNELS,
     AngleGrid,
     SeedLike,
-    check_bits,
     check_neighbours,
     check_temperature,
     round_to_grid,
@@ -41,8 +39,7 @@ from qnn.schedules import (
     TemperatureSchedule,
     progress,
 )
-
-QUANTIZERS = ("none", "deterministic", "stochastic", "ste")
+from qnn.vocabulary import DEFAULT_KERNEL, KERNELS, QUANTIZERS, check_bits, check_choice
 
 __all__ = [
     "DEADLOCK_RATIO",
@@ -245,50 +242,40 @@ ParameterStoreLike = UnquantizedStore | DeterministicStore | StochasticStore | S
 
 def make_store(
     quantizer: str,
-    bits: int | float,
+    dac: DACConfig | int | float,
     *,
     temperature: float = DEFAULT_TEMPERATURE,
     schedule: str = DEFAULT_TEMPERATURE_SCHEDULE,
     t_final: float | None = None,
-    inl_sigma: float = 0.0,
-    dac_seed: SeedLike = 0,
     seed: SeedLike = 0,
     kernel: str = DEFAULT_KERNEL,
     neighbours: int = 1,
-    architecture: str = "binary",
-    unary_msbs: int = 0,
 ) -> ParameterStoreLike:
-    """Build a parameter store by name.
+    """Build a parameter store by name, on the angle DAC ``dac``.
 
     Parameters
     ----------
     quantizer : {"none", "deterministic", "stochastic", "ste"}
         Store kind (see the module docstring).
-    bits : int or inf
-        Angle-DAC resolution 1..16. ``inf`` only with ``none``. ``none`` with
-        finite ``bits`` is float training; ``bits`` then only sets the LSB of
-        the ``|step| / LSB`` diagnostics (deploy with post-training
-        quantization).
+    dac : DACConfig, int or inf
+        The angle DAC (a bare resolution is an ideal DAC); its chip
+        (mismatch, gain error, offset) is drawn from its chip seed, once per
+        process. ``bits=inf`` only with ``none``.
+        ``none`` with finite ``bits`` is float training; ``bits`` then only
+        sets the LSB of the ``|step| / LSB`` diagnostics (deploy with
+        post-training quantization).
     temperature : float, default=DEFAULT_TEMPERATURE
         Start temperature ``t0`` of the ``stochastic`` store (1 = unbiased).
     schedule : {"constant", "linear", "exp", "cosine"}, default=DEFAULT_TEMPERATURE_SCHEDULE
         Temperature schedule of the ``stochastic`` store.
     t_final : float or None, default=None
         End temperature; ``None`` uses :func:`qnn.schedules.default_t_final`.
-    inl_sigma : float, default=0.0
-        DAC unit-element mismatch (INL/DNL of the realized angles).
-    dac_seed : int or Generator, default=0
-        Seed of the DAC mismatch draw (the chip).
     seed : int or Generator, default=0
         Seed of the stochastic rounding draws.
     kernel : {"tilt", "boltzmann"}, default=DEFAULT_KERNEL
         Rounding kernel of the ``stochastic`` store.
     neighbours : int, default=1
         Half-width of the Boltzmann window.
-    architecture : {"binary", "unary", "segmented"}, default="binary"
-        DAC architecture.
-    unary_msbs : int, default=0
-        Unary-decoded MSBs of a segmented DAC.
 
     Returns
     -------
@@ -298,26 +285,20 @@ def make_store(
     -----
     ``temperature``, ``schedule``, ``t_final``, ``seed``, ``kernel`` and
     ``neighbours`` are validated for every quantizer but used only by
-    ``stochastic``; ``deterministic`` and ``ste`` round at ``T = 0``. The
-    ``none`` store ignores the DAC arguments.
+    ``stochastic``; ``deterministic`` and ``ste`` round at ``T = 0``.
     """
-    if quantizer not in QUANTIZERS:
-        raise ValueError(f"quantizer: must be one of {', '.join(QUANTIZERS)}, got {quantizer!r}")
-    b = check_bits(bits, allow_inf=True)
+    check_choice(quantizer, QUANTIZERS, "quantizer")
+    dac = as_dac(dac)
     sched = TemperatureSchedule(
         kind=schedule, t0=check_temperature(temperature), t_final=t_final
     )
-    if kernel not in KERNELS:
-        raise ValueError(f"kernel: must be one of {', '.join(KERNELS)}, got {kernel!r}")
+    check_choice(kernel, KERNELS, "kernel")
     check_neighbours(neighbours)
     if quantizer == "none":
-        return UnquantizedStore(b)
-    if math.isinf(b):
+        return UnquantizedStore(dac.bits)
+    if dac.is_float:
         raise ValueError(f"bits: must be an integer 1..16 for quantizer {quantizer!r}, got inf")
-    grid = AngleGrid(
-        int(b), inl_sigma=inl_sigma, seed=dac_seed, architecture=architecture,
-        unary_msbs=unary_msbs,
-    )
+    grid = dac.grid()
     if quantizer == "deterministic":
         return DeterministicStore(grid)
     if quantizer == "ste":

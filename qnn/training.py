@@ -3,8 +3,8 @@
 Each step computes the exact loss gradient at ``store.circuit_theta`` (the
 angles the circuit actually sees), the optimizer turns it into a proposed
 decrement ``step = eta * u``, and ``store.apply(step)`` decides what happens
-to the parameters. :class:`FloatStore` just subtracts it; the quantization
-schemes provide stores that keep a float shadow, round, or accumulate.
+to the parameters. :class:`qnn.stores.UnquantizedStore` just subtracts it; the
+quantization schemes provide stores that keep a float shadow, round, or accumulate.
 
 At the end of every epoch the loss and accuracy on the whole training set
 (and on the validation set, if given) are evaluated at the store's
@@ -12,6 +12,10 @@ At the end of every epoch the loss and accuracy on the whole training set
 returned angles are those of the epoch with the lowest cross-entropy on all
 the labelled data training was given (training and validation sets pooled),
 the same rule for every store.
+
+Every forward pass and gradient goes through an :class:`~qnn.executor.Executor`.
+The whole recipe of a QNN on a device (seeding, store, encoding DAC) is put
+together in one place, :func:`qnn.fit.fit`; this module is its loop.
 """
 
 from __future__ import annotations
@@ -27,24 +31,20 @@ from threadpoolctl import threadpool_limits
 
 from hardware_models.validation import check_int
 from qnn.architectures import Architecture, get_architecture
-from qnn.circuits import Encoder, expectation_z, value_and_grad
+from qnn.executor import Executor
 from qnn.model import Readout
-from qnn.optim import OPTIMIZERS, Optimizer, make_optimizer
-
-# One set of defaults for every dataset, both presets and every quantizer
-# (measured in docs/quantization.md, "Chosen defaults"). The learning rate is
-# set by the DAC: Adam's first step is exactly lr per angle, and lr = 0.02 rad
-# stays 2.5x below half an LSB at 6 bits (pi / 64 = 0.049 rad).
-DEFAULT_EPOCHS = 200
-DEFAULT_LR = 0.02
-DEFAULT_BATCH_SIZE = 16
-DEFAULT_OPTIMIZER = "adam"
-#: Which epoch's angles train() returns: "best_loss" (lowest cross-entropy on the
-#: training and validation sets pooled), "best_val" (best validation accuracy,
-#: ties to the lower validation loss; the last epoch without validation data),
-#: or "last".
-SELECTIONS = ("best_loss", "best_val", "last")
-DEFAULT_SELECT = "best_loss"
+from qnn.optim import Optimizer, make_optimizer
+from qnn.vocabulary import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_EPOCHS,
+    DEFAULT_LR,
+    DEFAULT_OPTIMIZER,
+    DEFAULT_SELECT,
+    MAX_EPOCHS,
+    OPTIMIZERS,
+    SELECTIONS,
+    check_choice,
+)
 
 SeedLike = int | np.random.Generator
 
@@ -69,29 +69,6 @@ class ParameterStore(Protocol):
     def apply(self, step: np.ndarray) -> None:
         """Apply the optimizer's proposed decrement ``step = eta * u`` (rad)."""
         ...
-
-
-class FloatStore:
-    """Plain float parameters: ``theta -= step``.
-
-    ``circuit_theta`` is an empty array until :meth:`init` is called.
-    """
-
-    def __init__(self) -> None:
-        self._theta = np.empty(0)
-
-    def init(self, theta0: np.ndarray) -> None:
-        self._theta = np.array(theta0, dtype=float)
-
-    @property
-    def circuit_theta(self) -> np.ndarray:
-        return self._theta
-
-    def begin_epoch(self, epoch: int, n_epochs: int) -> None:
-        pass
-
-    def apply(self, step: np.ndarray) -> None:
-        self._theta = self.circuit_theta - step
 
 
 @dataclass(frozen=True)
@@ -169,26 +146,6 @@ def init_theta(arch: str | Architecture, rng: np.random.Generator) -> np.ndarray
     return rng.uniform(-np.pi, np.pi, get_architecture(arch).n_params)
 
 
-def evaluate(
-    arch: str | Architecture,
-    x: np.ndarray,
-    y: np.ndarray,
-    theta: np.ndarray,
-    readout: Readout,
-    *,
-    encode: Encoder | None = None,
-) -> tuple[float, float]:
-    """Mean cross-entropy (nats) and accuracy of angles ``theta`` on ``(x, y)``.
-
-    ``encode`` is the encoding hook of :func:`qnn.circuits.expectation_z`
-    (default ideal ``RY(x)``).
-    """
-    z = expectation_z(arch, x, theta, encode=encode)
-    loss, _ = readout.loss_and_cotangent(z, y)
-    accuracy = float(np.mean(np.argmax(readout.proba(z), axis=1) == y))
-    return loss, accuracy
-
-
 def _check_labels(y: np.ndarray, n: int, n_classes: int, name: str) -> np.ndarray:
     y = np.asarray(y)
     if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer):
@@ -200,7 +157,7 @@ def _check_labels(y: np.ndarray, n: int, n_classes: int, name: str) -> np.ndarra
 
 
 def train(
-    arch: str | Architecture,
+    executor: str | Architecture | Executor,
     x: np.ndarray,
     y: np.ndarray,
     *,
@@ -217,13 +174,14 @@ def train(
     store: ParameterStore | None = None,
     readout: Readout | None = None,
     callback: Callable[[StepInfo], None] | None = None,
-    encode: Encoder | None = None,
 ) -> TrainResult:
     """Train the circuit's angles by mini-batch cross-entropy minimisation.
 
     Parameters
     ----------
-    arch : str or Architecture
+    executor : Executor, str or Architecture
+        Runs the circuit (forward passes, gradients, per-epoch evaluations);
+        an architecture gets the ideal ``Executor(arch)``.
     x : ndarray of shape (N, n_qubits)
         Encoding angles in rad (preprocessed features, see :mod:`qnn.preprocess`).
     y : ndarray of int, shape (N,)
@@ -251,21 +209,19 @@ def train(
     theta0 : ndarray of shape (n_params,), optional
         Initial angles; default :func:`init_theta`.
     store : ParameterStore, optional
-        Default a fresh :class:`FloatStore`.
+        Default a fresh :class:`qnn.stores.UnquantizedStore` (float training).
     readout : Readout, optional
         Default ``Readout(n_classes)``.
     callback : callable, optional
         Called with a :class:`StepInfo` after every step.
-    encode : callable, optional
-        Encoding hook (``x (B, n) -> unitaries (B, n, 2, 2)``, see
-        :func:`qnn.circuits.encoding_state`) used for the gradients and the
-        per-epoch evaluations; default ideal ``RY(x)``.
 
     Returns
     -------
     TrainResult
     """
-    arch = get_architecture(arch)
+    if not isinstance(executor, Executor):
+        executor = Executor(get_architecture(executor))
+    arch = executor.arch
     x = np.asarray(x, dtype=float)
     if x.ndim != 2 or x.shape[1] != arch.n_qubits or len(x) == 0:
         raise ValueError(f"x: must have shape (N >= 1, {arch.n_qubits}), got {x.shape}")
@@ -278,28 +234,26 @@ def train(
     if has_val:
         x_val = np.asarray(x_val, dtype=float)
         y_val = _check_labels(y_val, len(x_val), readout.n_classes, "y_val")
-    epochs = check_int("epochs", epochs, 1)
+    epochs = check_int("epochs", epochs, 1, MAX_EPOCHS)
     batch_size = check_int("batch_size", batch_size, 1)
-    if select not in SELECTIONS:
-        raise ValueError(f"select: must be one of {', '.join(SELECTIONS)}, got {select!r}")
+    check_choice(select, SELECTIONS, "select")
     if isinstance(optimizer, str):
-        if optimizer not in OPTIMIZERS:
-            raise ValueError(
-                f"optimizer: must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}"
-            )
-        optimizer = make_optimizer(optimizer, lr=lr)
+        optimizer = make_optimizer(check_choice(optimizer, OPTIMIZERS, "optimizer"), lr=lr)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     theta0 = init_theta(arch, rng) if theta0 is None else np.asarray(theta0, dtype=float)
     if theta0.shape != (arch.n_params,):
         raise ValueError(f"theta0: must have shape ({arch.n_params},), got {theta0.shape}")
-    store = store if store is not None else FloatStore()
+    if store is None:
+        from qnn.stores import UnquantizedStore
+
+        store = UnquantizedStore()
 
     start = time.perf_counter()
     # The matrices here are tiny (16 x 16 for 4 qubits): a second BLAS thread never
     # helps, and on a busy machine its spin-waiting made training 8x slower.
     with threadpool_limits(limits=1, user_api="blas"):
-        history = _loop(arch, x, y, x_val if has_val else None, y_val, epochs, batch_size,
-                        optimizer, rng, theta0, store, readout, callback, encode)
+        history = _loop(executor, x, y, x_val if has_val else None, y_val, epochs, batch_size,
+                        optimizer, rng, theta0, store, readout, callback)
     n_val = len(x_val) if has_val else 0
     epoch = _selected_epoch(history, select, n_train=len(x), n_val=n_val)
     final = np.array(store.circuit_theta, dtype=float)
@@ -336,7 +290,7 @@ def _selected_epoch(
 
 
 def _loop(
-    arch: Architecture,
+    executor: Executor,
     x: np.ndarray,
     y: np.ndarray,
     x_val: np.ndarray | None,
@@ -349,11 +303,10 @@ def _loop(
     store: ParameterStore,
     readout: Readout,
     callback: Callable[[StepInfo], None] | None,
-    encode: Encoder | None,
 ) -> dict[str, list[Any]]:
     """The epochs of :func:`train`: per-epoch histories and angles, and the step count."""
     store.init(theta0)
-    optimizer.reset(arch.n_params)
+    optimizer.reset(executor.arch.n_params)
     n_batches = -(-len(x) // batch_size)
     history: dict[str, list[Any]] = {"loss": [], "acc": [], "val_loss": [], "val_acc": [],
                                      "theta": []}
@@ -363,9 +316,9 @@ def _loop(
         order = rng.permutation(len(x))
         for batch in range(n_batches):
             idx = order[batch * batch_size : (batch + 1) * batch_size]
-            loss, grad = value_and_grad(
-                arch, x[idx], store.circuit_theta,
-                functools.partial(readout.loss_and_cotangent, y=y[idx]), encode=encode,
+            loss, grad = executor.value_and_grad(
+                x[idx], store.circuit_theta,
+                functools.partial(readout.loss_and_cotangent, y=y[idx]),
             )
             update = optimizer.step(grad)
             store.apply(update)
@@ -373,13 +326,11 @@ def _loop(
                 callback(StepInfo(epoch, step_count, batch, n_batches, loss, grad, update, store))
             step_count += 1
         history["theta"].append(np.array(store.circuit_theta, dtype=float))
-        loss, acc = evaluate(arch, x, y, store.circuit_theta, readout, encode=encode)
+        loss, acc = executor.evaluate(x, y, store.circuit_theta, readout)
         history["loss"].append(loss)
         history["acc"].append(acc)
         if x_val is not None and y_val is not None:
-            val_loss, val_acc = evaluate(
-                arch, x_val, y_val, store.circuit_theta, readout, encode=encode
-            )
+            val_loss, val_acc = executor.evaluate(x_val, y_val, store.circuit_theta, readout)
             history["val_loss"].append(val_loss)
             history["val_acc"].append(val_acc)
     history["steps"] = [step_count]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import math
 import sys
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 
 from cosim.errors import CosimInputError
+
+T = TypeVar("T")
 
 
 def check_int(value: int, where: str, lo: int, hi: int | None = None) -> int:
@@ -50,6 +53,21 @@ def check_choice(value: str, where: str, choices: tuple[str, ...] | list[str]) -
     if value not in choices:
         raise CosimInputError(where, f"must be one of {', '.join(choices)}, got {value!r}")
     return value
+
+
+def build(factory: Callable[..., T], flags: Mapping[str, str], **fields: Any) -> T:
+    """``factory(**fields)``, with its ``ValueError("field: ...")`` reported against the flag.
+
+    Typed specs (:class:`qnn.device.DACConfig`, :class:`qnn.fit.TrainingRecipe`)
+    validate themselves; ``flags`` maps each field to the option that spells it.
+    """
+    try:
+        return factory(**fields)
+    except ValueError as exc:
+        field, _, message = str(exc).partition(": ")
+        if field in flags and message:
+            raise CosimInputError(flags[field], message) from None
+        raise
 
 
 def to_jsonable(obj: Any) -> Any:

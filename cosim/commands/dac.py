@@ -8,10 +8,10 @@ from typing import Any
 
 from cosim.commands._common import check_choice, check_float, check_int, emit_json
 from cosim.errors import CosimInputError
+from qnn.vocabulary import DAC_ARCHITECTURES as ARCHITECTURES
 
 HELP = "Model an N-bit DAC: transfer, INL/DNL, SQNR/ENOB, power and area."
 
-ARCHITECTURES = ("binary", "unary", "segmented")
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 DEFAULT_PRESET = "cryo_cmos_28nm_bulk"
 

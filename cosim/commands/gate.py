@@ -7,6 +7,7 @@ import math
 
 from cosim.commands._common import check_choice, check_float, check_int, emit_json
 from cosim.errors import CosimInputError
+from qnn.vocabulary import lsb_rad
 
 HELP = "Realize one rotation gate through a DAC at pulse level (QuTiP)."
 
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
                        anharmonicity_hz=args.anharmonicity, t1_s=args.t1, t2_s=args.t2)
     g = realize_gate(args.theta, axis=args.axis, dac=dac, pulse=pulse, model=model,
                      solver=args.solver)
-    lsb = 2 * math.pi / 2**args.bits
+    lsb = lsb_rad(args.bits)
     report = {
         "theta_target": g.theta_target_rad,
         "theta_realized": g.theta_realized_rad,

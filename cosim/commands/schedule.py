@@ -6,10 +6,10 @@ import argparse
 
 from cosim.commands._common import check_choice, check_float, check_int, emit_json
 from cosim.errors import CosimInputError
+from qnn.vocabulary import QNN_ARCHITECTURES as ARCHS
 
 HELP = "Schedule a QNN circuit on a SimPy control stack with shared DAC channels."
 
-ARCHS = ("compact", "expressive")
 ENVELOPES = ("square", "cosine", "gaussian")
 ASSIGNMENTS = ("pool", "static")
 

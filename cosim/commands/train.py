@@ -1,23 +1,24 @@
 """``cosim train``: train a QNN under finite DAC resolution and deploy it.
 
-The angles are held by a parameter store from :func:`qnn.stores.make_store`
-(``--quantizer none|deterministic|stochastic|ste`` at ``--bits``); the data
-angles may go through their own encoding DAC (``--encode-bits``). After
-training, ``--eval-bits`` deploys the trained angles by post-training
-quantization (:mod:`qnn.ptq`) on the ideal grid, or on a mismatched DAC with
-``--inl-sigma``, and ``--eval-gates`` also on pulse-level compiled gate sets
+A thin caller of the one training path, :func:`qnn.fit.fit`: the flags spell a
+:class:`~qnn.fit.TrainingRecipe` (``--quantizer none|deterministic|stochastic|ste``,
+temperature, schedule, optimisation) and a :class:`~qnn.device.Device` (the
+angle DAC at ``--bits`` with every field of the DAC spec and its chip
+``--chip-seed``, and the encoding DAC at ``--encode-bits`` on the same chip).
+After training, ``--eval-bits`` deploys the trained angles by post-training
+quantization (:mod:`qnn.ptq`) on the same chip at other widths, and
+``--eval-gates`` also on pulse-level compiled gate sets
 (:func:`cosim.pulse.compile_gateset`, cached under ``$COSIM_CACHE_DIR``).
 
-Seeds: ``--seed`` drives the split, the initial angles and the shuffles; the
-DAC chips (parameter and encoding DAC) and the stochastic-rounding stream are
-spawned from it (:func:`qnn.classifier.hardware_seeds`), so adding a DAC never
-changes the initial angles or the shuffles.
+Seeds: ``--seed`` is the training seed (split, initial angles, shuffles and
+the stochastic-rounding stream); ``--chip-seed`` draws the DAC mismatch. A
+one-point scenario with ``workload.seeds`` and ``dac.seeds`` set to them, and
+``QNNClassifier(random_state=..., chip_seed=...)``, train the same model.
 """
 
 from __future__ import annotations
 
 import argparse
-import inspect
 import math
 import time
 from dataclasses import dataclass
@@ -25,59 +26,111 @@ from pathlib import Path
 from typing import Any
 
 from cosim.commands._common import (
+    build,
     check_choice,
-    check_float,
     check_int,
     emit_json,
     progress_enabled,
 )
 from cosim.errors import CosimInputError
-from qnn.training import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LR
+from qnn.vocabulary import (
+    DAC_ARCHITECTURES,
+    DATASETS,
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_EPOCHS,
+    DEFAULT_KERNEL,
+    DEFAULT_LR,
+    DEFAULT_MISMATCH_SIGMA,
+    DEFAULT_OPTIMIZER,
+    DEFAULT_QUANTIZER,
+    DEFAULT_SCHEDULE,
+    DEFAULT_SELECT,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_UNARY_MSBS,
+    KERNELS,
+    MAX_BITS,
+    MIN_BITS,
+    OPTIMIZERS,
+    QNN_ARCHITECTURES,
+    QUANTIZERS,
+    SCHEDULES,
+    SELECTIONS,
+)
 
 HELP = "Train a QNN under finite DAC resolution."
 
-# Kept in sync with qnn.datasets.DATASETS / qnn.architectures.PRESETS / qnn.optim.OPTIMIZERS /
-# qnn.stores.QUANTIZERS / qnn.schedules.SCHEDULES (tests check it); repeated here so
-# `cosim train --help` stays cheap.
-DATASETS = ("iris", "breast_cancer", "mnist", "fashion_mnist")
-ARCHS = ("compact", "expressive")
-OPTIMIZERS = ("adam", "sgd")
-QUANTIZERS = ("none", "deterministic", "stochastic", "ste")
-SCHEDULES = ("constant", "linear", "exp", "cosine")
-MAX_BITS = 16
+# Which flag spells each field of the typed specs, for their error messages.
+_RECIPE_FLAGS = {"quantizer": "--quantizer", "temperature": "--temperature",
+                 "temperature_final": "--temperature-final", "schedule": "--schedule",
+                 "kernel": "--kernel", "epochs": "--epochs", "lr": "--lr",
+                 "batch_size": "--batch-size", "optimizer": "--optimizer", "select": "--select"}
+_DAC_FLAGS = {"bits": "--bits", "architecture": "--dac-architecture",
+              "unary_msbs": "--unary-msbs", "mismatch_sigma": "--mismatch-sigma",
+              "gain_error": "--gain-error", "offset_rad": "--offset-rad",
+              "noise_rms_rad": "--noise-rms-rad", "chip_seed": "--chip-seed"}
+
+
+def _choices(names: tuple[str, ...]) -> str:
+    return "one of " + ", ".join(names)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options; values are validated in :func:`run`."""
-    parser.add_argument("--dataset", required=True, help=f"one of {', '.join(DATASETS)}")
-    parser.add_argument("--arch", default="compact", help=f"one of {', '.join(ARCHS)}")
-    parser.add_argument("--bits", default="inf", metavar="N|inf",
-                        help="angle-DAC resolution 1..16 of the trained angles (inf = float)")
-    parser.add_argument("--quantizer", default="none", help=f"one of {', '.join(QUANTIZERS)}; "
-                        "none with finite --bits trains in float (bits sets the LSB of the "
-                        "step diagnostics; deploy with --eval-bits)")
-    parser.add_argument("--temperature", default=None, metavar="T0",
-                        help="start temperature of stochastic rounding, >= 0 (1 = unbiased)")
-    parser.add_argument("--schedule", default=None,
-                        help=f"temperature schedule: one of {', '.join(SCHEDULES)}")
-    parser.add_argument("--eval-bits", default=None, metavar="2,3,4",
-                        help="widths to deploy the trained angles on (post-training quantization)")
-    parser.add_argument("--eval-gates", action="store_true",
-                        help="also deploy on pulse-level compiled gate sets of each --eval-bits")
-    parser.add_argument("--encode-bits", default="inf", metavar="N|inf",
-                        help="resolution of the data-encoding DAC (inf = ideal)")
-    parser.add_argument("--inl-sigma", default=None, metavar="S",
-                        help="unit-cell mismatch of every angle DAC, 0..1 (INL/DNL; 0 = ideal)")
-    parser.add_argument("--epochs", type=int, default=None,
-                        help=f"passes over the data ({DEFAULT_EPOCHS})")
-    parser.add_argument("--lr", type=float, default=None,
-                        help=f"learning rate, rad ({DEFAULT_LR})")
-    parser.add_argument("--batch-size", type=int, default=None,
-                        help=f"samples per step ({DEFAULT_BATCH_SIZE})")
-    parser.add_argument("--optimizer", default="adam", help="adam or sgd")
+    parser.add_argument("--dataset", required=True, help=_choices(DATASETS))
+    parser.add_argument("--arch", default="compact", help=_choices(QNN_ARCHITECTURES))
     parser.add_argument("--classes", default=None,
                         help="comma-separated original labels, e.g. 0,1,3,6 (image sets)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of split, init and shuffles")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="training seed: split, initial angles, shuffles, rounding stream")
+    recipe = parser.add_argument_group("training recipe")
+    recipe.add_argument("--quantizer", default=DEFAULT_QUANTIZER,
+                        help=f"{_choices(QUANTIZERS)}; none with finite --bits trains in float "
+                        "(bits sets the LSB of the step diagnostics; deploy with --eval-bits)")
+    recipe.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE,
+                        metavar="T0",
+                        help="start temperature of stochastic rounding, >= 0 (1 = unbiased)")
+    recipe.add_argument("--temperature-final", type=float, default=None, metavar="T1",
+                        help="temperature at the last epoch (default: the schedule's)")
+    recipe.add_argument("--schedule", default=DEFAULT_SCHEDULE,
+                        help=f"temperature schedule: {_choices(SCHEDULES)}")
+    recipe.add_argument("--kernel", default=DEFAULT_KERNEL,
+                        help=f"stochastic rounding kernel: {_choices(KERNELS)}")
+    recipe.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS,
+                        help=f"passes over the data ({DEFAULT_EPOCHS})")
+    recipe.add_argument("--lr", type=float, default=DEFAULT_LR,
+                        help=f"learning rate, rad ({DEFAULT_LR})")
+    recipe.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+                        help=f"samples per step ({DEFAULT_BATCH_SIZE})")
+    recipe.add_argument("--optimizer", default=DEFAULT_OPTIMIZER, help=_choices(OPTIMIZERS))
+    recipe.add_argument("--select", default=DEFAULT_SELECT,
+                        help=f"which epoch to return: {_choices(SELECTIONS)}")
+    dac = parser.add_argument_group("angle DAC (the chip)")
+    dac.add_argument("--bits", default="inf", metavar="N|inf",
+                     help=f"angle-DAC resolution {MIN_BITS}..{MAX_BITS} of the trained angles "
+                     "(inf = float)")
+    dac.add_argument("--dac-architecture", default="binary", help=_choices(DAC_ARCHITECTURES))
+    dac.add_argument("--unary-msbs", type=int, default=DEFAULT_UNARY_MSBS,
+                     help="MSBs decoded to unary in a segmented DAC (clipped to --bits)")
+    dac.add_argument("--mismatch-sigma", "--inl-sigma", dest="mismatch_sigma", type=float,
+                     default=DEFAULT_MISMATCH_SIGMA, metavar="S",
+                     help="unit-element mismatch of the DACs, 0..1 (INL/DNL; 0 = ideal); "
+                     "--inl-sigma is an alias")
+    dac.add_argument("--gain-error", type=float, default=0.0, metavar="G",
+                     help="relative gain error of the DACs (> -1)")
+    dac.add_argument("--offset-rad", type=float, default=0.0, metavar="RAD",
+                     help="output offset of the DACs, rad")
+    dac.add_argument("--noise-rms-rad", type=float, default=0.0, metavar="RAD",
+                     help="RMS output noise of the DACs, rad")
+    dac.add_argument("--chip-seed", type=int, default=0,
+                     help="the chip: seed of the DACs' mismatch draw")
+    dac.add_argument("--encode-bits", default="inf", metavar="N|inf",
+                     help="resolution of the data-encoding DAC on the same chip (inf = ideal)")
+    deploy = parser.add_argument_group("deployment")
+    deploy.add_argument("--eval-bits", default=None, metavar="2,3,4",
+                        help="widths to deploy the trained angles on (post-training "
+                        "quantization, same chip)")
+    deploy.add_argument("--eval-gates", action="store_true",
+                        help="also deploy on pulse-level compiled gate sets of each --eval-bits")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--plot", default=None, metavar="FILE",
                         help="save loss curves, code changes per epoch and the |step|/LSB "
@@ -86,36 +139,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @dataclass(frozen=True)
 class Options:
-    """Validated options of one ``cosim train`` run (bits may be ``inf``)."""
+    """Validated options of one ``cosim train`` run."""
 
     dataset: str
     arch: str
-    bits: int | float
-    quantizer: str
-    temperature: float
-    schedule: str
+    classes: tuple[int, ...] | None
+    seed: int
+    recipe: Any  # qnn.fit.TrainingRecipe
+    device: Any  # qnn.device.Device
     eval_bits: tuple[int, ...]
     eval_gates: bool
-    encode_bits: int | float
-    inl_sigma: float
-    epochs: int
-    lr: float
-    batch_size: int
-    optimizer: str
-    seed: int
-    classes: tuple[int, ...] | None
     plot: Path | None
 
 
 def _parse_bits(text: str, where: str) -> int | float:
-    allowed = f"must be an integer 1..{MAX_BITS} or inf"
+    allowed = f"must be an integer {MIN_BITS}..{MAX_BITS} or inf"
     if text.strip().lower() in ("inf", "infinity"):
         return math.inf
     try:
         bits = int(text)
     except ValueError:
         raise CosimInputError(where, f"{allowed}, got {text!r}") from None
-    if not 1 <= bits <= MAX_BITS:
+    if not MIN_BITS <= bits <= MAX_BITS:
         raise CosimInputError(where, f"{allowed}, got {bits}")
     return bits
 
@@ -123,12 +168,12 @@ def _parse_bits(text: str, where: str) -> int | float:
 def _parse_eval_bits(text: str | None) -> tuple[int, ...]:
     if text is None:
         return ()
-    allowed = f"must be comma-separated distinct integers 1..{MAX_BITS}"
+    allowed = f"must be comma-separated distinct integers {MIN_BITS}..{MAX_BITS}"
     items = [t.strip() for t in text.split(",")]
     if not all(t.lstrip("-").isdigit() for t in items):
         raise CosimInputError("--eval-bits", f"{allowed}, got {text!r}")
     widths = tuple(int(t) for t in items)
-    bad = [b for b in widths if not 1 <= b <= MAX_BITS]
+    bad = [b for b in widths if not MIN_BITS <= b <= MAX_BITS]
     if bad or len(set(widths)) != len(widths):
         raise CosimInputError("--eval-bits", f"{allowed}, got {text!r}")
     return widths
@@ -157,50 +202,34 @@ def _check_plot(path: str | None) -> Path | None:
     return out
 
 
-def _store_default(name: str) -> Any:
-    """``make_store``'s own default for option ``name`` (never restated here)."""
-    from qnn.stores import make_store
-
-    return inspect.signature(make_store).parameters[name].default
-
-
 def _validate(args: argparse.Namespace) -> Options:
+    from qnn.device import DACConfig, Device, encoding_dac
+    from qnn.fit import TrainingRecipe
 
     dataset = check_choice(args.dataset, "--dataset", DATASETS)
-    arch = check_choice(args.arch, "--arch", ARCHS)
+    arch = check_choice(args.arch, "--arch", QNN_ARCHITECTURES)
+    recipe = build(TrainingRecipe, _RECIPE_FLAGS, quantizer=args.quantizer,
+                   temperature=args.temperature, temperature_final=args.temperature_final,
+                   schedule=args.schedule, kernel=args.kernel, epochs=args.epochs, lr=args.lr,
+                   batch_size=args.batch_size, optimizer=args.optimizer, select=args.select)
     bits = _parse_bits(args.bits, "--bits")
-    quantizer = check_choice(args.quantizer, "--quantizer", QUANTIZERS)
-    if quantizer != "none" and math.isinf(bits):
-        raise CosimInputError(
-            "--bits", f"must be an integer 1..{MAX_BITS} with --quantizer {quantizer}, got inf"
-        )
-    t0 = _store_default("temperature") if args.temperature is None else args.temperature
-    temperature = check_float(t0, "--temperature", lo=0.0)
-    schedule = check_choice(
-        _store_default("schedule") if args.schedule is None else args.schedule, "--schedule",
-        SCHEDULES,
-    )
-    if schedule == "exp" and temperature == 0:
-        raise CosimInputError("--temperature", "must be > 0 with --schedule exp, got 0")
+    if recipe.quantizer != "none" and math.isinf(bits):
+        raise CosimInputError("--bits", f"must be an integer {MIN_BITS}..{MAX_BITS} with "
+                              f"--quantizer {recipe.quantizer}, got inf")
+    angle = build(DACConfig, _DAC_FLAGS, bits=bits, architecture=args.dac_architecture,
+                  unary_msbs=args.unary_msbs, mismatch_sigma=args.mismatch_sigma,
+                  gain_error=args.gain_error, offset_rad=args.offset_rad,
+                  noise_rms_rad=args.noise_rms_rad, chip_seed=args.chip_seed)
+    encoding = encoding_dac(angle, _parse_bits(args.encode_bits, "--encode-bits"))
     eval_bits = _parse_eval_bits(args.eval_bits)
     if args.eval_gates and not eval_bits:
         raise CosimInputError("--eval-gates", "needs --eval-bits (the widths to compile), "
                               "got none")
-    sigma = _store_default("inl_sigma") if args.inl_sigma is None else args.inl_sigma
     return Options(
-        dataset=dataset, arch=arch, bits=bits, quantizer=quantizer, temperature=temperature,
-        schedule=schedule, eval_bits=eval_bits, eval_gates=bool(args.eval_gates),
-        encode_bits=_parse_bits(args.encode_bits, "--encode-bits"),
-        inl_sigma=check_float(sigma, "--inl-sigma", lo=0.0, hi=1.0),
-        epochs=check_int(DEFAULT_EPOCHS if args.epochs is None else args.epochs, "--epochs", 1),
-        lr=check_float(DEFAULT_LR if args.lr is None else args.lr, "--lr", lo=0.0,
-                       lo_open=True),
-        batch_size=check_int(DEFAULT_BATCH_SIZE if args.batch_size is None else args.batch_size,
-                             "--batch-size", 1),
-        optimizer=check_choice(args.optimizer, "--optimizer", OPTIMIZERS),
-        seed=check_int(args.seed, "--seed", 0),
-        classes=_check_classes(args.classes),
-        plot=_check_plot(args.plot),
+        dataset=dataset, arch=arch, classes=_check_classes(args.classes),
+        seed=check_int(args.seed, "--seed", 0, 2**32 - 1), recipe=recipe,
+        device=Device(angle_dac=angle, encoding_dac=encoding), eval_bits=eval_bits,
+        eval_gates=bool(args.eval_gates), plot=_check_plot(args.plot),
     )
 
 
@@ -208,19 +237,17 @@ def _json_bits(bits: int | float) -> int | str:
     return "inf" if math.isinf(bits) else int(bits)
 
 
-def _gateset_factory(inl_sigma: float, dac_seed: int) -> Any:
-    """``bits -> CompiledGateSet``: the parameter DAC's chip at each width, pulse-compiled."""
+def _gateset_factory(angle_dac: Any) -> Any:
+    """``bits -> CompiledGateSet``: the chip's angle DAC at each width, pulse-compiled."""
     from cosim.pulse import compile_gateset
-    from hardware_models.dac import DAC, DACSpec
 
     def factory(bits: int) -> Any:
-        return compile_gateset(DAC(DACSpec(bits=bits, mismatch_sigma=inl_sigma), rng=dac_seed))
+        return compile_gateset(angle_dac.at_bits(bits).grid().dac)
 
     return factory
 
 
-def _deploy(opts: Options, arch: Any, data: Any, theta: Any, readout: Any, encode: Any,
-            dac_seed: int) -> dict[str, Any]:
+def _deploy(opts: Options, data: Any, result: Any) -> dict[str, Any]:
     """PTQ figures of the trained angles at every ``--eval-bits`` (JSON keys)."""
     if not opts.eval_bits:
         return {}
@@ -228,22 +255,22 @@ def _deploy(opts: Options, arch: Any, data: Any, theta: Any, readout: Any, encod
 
     from qnn.ptq import post_training_quantization
 
-    ptq = post_training_quantization(arch, data.X_test, data.y_test, theta, opts.eval_bits,
-                                     readout=readout, inl_sigma=opts.inl_sigma, seed=dac_seed,
-                                     encode=encode)
+    dac = opts.device.angle_dac
+    ptq = post_training_quantization(result.executor, data.X_test, data.y_test, result.theta,
+                                     opts.eval_bits, dac=dac, readout=result.readout)
     out: dict[str, Any] = {"ptq_path": ptq.path, "ptq_test_accuracy": ptq.accuracy_by_bits(),
                            "ptq_test_loss": ptq.loss_by_bits()}
     if opts.eval_gates:
         compiled: dict[int, Any] = {}
-        build = _gateset_factory(opts.inl_sigma, dac_seed)
+        build_gates = _gateset_factory(dac)
 
         def factory(bits: int) -> Any:
-            compiled[bits] = build(bits)
+            compiled[bits] = build_gates(bits)
             return compiled[bits]
 
-        gates = post_training_quantization(arch, data.X_test, data.y_test, theta,
-                                           opts.eval_bits, readout=readout, gates=factory,
-                                           encode=encode)
+        gates = post_training_quantization(result.executor, data.X_test, data.y_test,
+                                           result.theta, opts.eval_bits,
+                                           readout=result.readout, gates=factory)
         out["ptq_gate_test_accuracy"] = gates.accuracy_by_bits()
         out["ptq_gate_test_loss"] = gates.loss_by_bits()
         out["ptq_gate_fidelity_mean"] = {
@@ -316,15 +343,11 @@ def _plot_histogram(ax: Any, report: dict[str, Any], lsb_rad: float) -> None:
 
 def _train(opts: Options) -> dict[str, Any]:
     """Load, train, evaluate and deploy; the report as a JSON-ready dict."""
-    import numpy as np
+    from dataclasses import asdict
 
     from qnn.architectures import get_architecture
-    from qnn.classifier import hardware_seeds
     from qnn.datasets import load_dataset, logistic_baseline
-    from qnn.model import Readout
-    from qnn.ptq import encoding_hook
-    from qnn.stores import make_store
-    from qnn.training import evaluate, init_theta, train
+    from qnn.fit import fit
 
     arch = get_architecture(opts.arch)
     try:
@@ -336,62 +359,53 @@ def _train(opts: Options) -> dict[str, Any]:
         raise
     if data.n_classes > arch.n_qubits:
         raise CosimInputError("--classes", f"at most {arch.n_qubits} classes, got {data.n_classes}")
-    readout = Readout(data.n_classes)
-    rng = np.random.default_rng(opts.seed)
-    dac_seed, encode_seed, rounding = hardware_seeds(rng)  # spawned: rng is not advanced
-    store = make_store(opts.quantizer, opts.bits, temperature=opts.temperature,
-                       schedule=opts.schedule, inl_sigma=opts.inl_sigma, dac_seed=dac_seed,
-                       seed=rounding)
-    encode = encoding_hook(opts.encode_bits, inl_sigma=opts.inl_sigma, seed=encode_seed)
-    theta0 = init_theta(arch, rng)  # what train() would draw first from the same rng
-    store.init(theta0)
-    _, initial_acc = evaluate(arch, data.X_test, data.y_test, store.circuit_theta, readout,
-                              encode=encode)
+    recipe, dac = opts.recipe, opts.device.angle_dac
 
     bar = callback = None
     if progress_enabled():
         from tqdm import tqdm
 
-        n_batches = -(-len(data.y_train) // opts.batch_size)
-        bar = tqdm(total=opts.epochs * n_batches, desc=f"train {opts.dataset}/{opts.arch}",
+        n_batches = -(-len(data.y_train) // recipe.batch_size)
+        bar = tqdm(total=recipe.epochs * n_batches, desc=f"train {opts.dataset}/{opts.arch}",
                    unit="step")
         callback = lambda info: bar.update(1)  # noqa: E731
     try:
-        result = train(arch, data.X_train, data.y_train, n_classes=data.n_classes,
-                       x_val=data.X_val, y_val=data.y_val, epochs=opts.epochs, lr=opts.lr,
-                       batch_size=opts.batch_size, optimizer=opts.optimizer, seed=rng,
-                       theta0=theta0, store=store, readout=readout, callback=callback,
-                       encode=encode)
+        result = fit(arch, data.X_train, data.y_train, n_classes=data.n_classes,
+                     x_val=data.X_val, y_val=data.y_val, recipe=recipe, device=opts.device,
+                     seed=opts.seed, callback=callback)
     finally:
         if bar is not None:
             bar.close()
-    _, train_acc = evaluate(arch, data.X_train, data.y_train, result.theta, readout,
-                            encode=encode)
-    test_loss, test_acc = evaluate(arch, data.X_test, data.y_test, result.theta, readout,
-                                   encode=encode)
-    diag = store.diagnostics().as_dict()
+    _, initial_acc = result.executor.evaluate(data.X_test, data.y_test, result.initial_theta,
+                                              result.readout)
+    _, train_acc = result.evaluate(data.X_train, data.y_train)
+    test_loss, test_acc = result.evaluate(data.X_test, data.y_test)
+    diag = result.diagnostics.as_dict()
     edges = ["inf" if e is None else e for e in diag["step_lsb_edges"]]
     return {
         "dataset": opts.dataset, "arch": opts.arch, "n_params": arch.n_params,
-        "bits": _json_bits(opts.bits), "quantizer": opts.quantizer,
-        "temperature": opts.temperature, "schedule": opts.schedule,
-        "encode_bits": _json_bits(opts.encode_bits), "inl_sigma": opts.inl_sigma,
+        "bits": _json_bits(dac.bits), **{k: v for k, v in asdict(recipe).items()},
+        "dac": {**asdict(dac), "bits": _json_bits(dac.bits)},
+        "encode_bits": _json_bits(opts.device.encoding_dac.bits),
+        "mismatch_sigma": dac.mismatch_sigma, "chip_seed": dac.chip_seed,
         "classes": list(data.class_names), "source": data.source,
         "n_train": len(data.y_train), "n_val": len(data.y_val), "n_test": len(data.y_test),
-        "epochs": opts.epochs, "lr": opts.lr, "batch_size": opts.batch_size,
-        "optimizer": opts.optimizer, "seed": opts.seed,
+        "seed": opts.seed,
         "initial_test_accuracy": initial_acc, "train_accuracy": train_acc,
-        "test_accuracy": test_acc, "test_loss": test_loss,
+        "test_accuracy": test_acc, "test_loss": test_loss, "epoch": result.epoch,
+        "codes": None if result.codes is None else result.codes.tolist(),
+        "final_codes": None if result.final_codes is None else result.final_codes.tolist(),
         "classical_baseline_accuracy": logistic_baseline(data),
-        "loss_history": result.loss_history, "val_loss_history": result.val_loss_history,
+        "loss_history": result.history.loss_history,
+        "val_loss_history": result.history.val_loss_history,
         "updates_applied_fraction": diag["updates_applied_fraction"],
         "displacement_ratio": diag["displacement_ratio"],
         "fraction_below_half_lsb": diag["fraction_below_half_lsb"],
         "deadlocked": diag["deadlocked"], "final_temperature": diag["final_temperature"],
         "step_lsb_histogram": {"edges": edges, "counts": diag["step_lsb_counts"]},
         "codes_changed_per_epoch": diag["codes_changed_per_epoch"],
-        **_deploy(opts, arch, data, result.theta, readout, encode, dac_seed),
-        "train_seconds": result.seconds,
+        **_deploy(opts, data, result),
+        "train_seconds": result.history.seconds,
     }
 
 
@@ -400,10 +414,11 @@ def _print_text(report: dict[str, Any], plot: Path | None) -> None:
     print(f"{r['dataset']} ({', '.join(r['classes'])}; {r['source']})")
     print(f"  {r['arch']}: {r['n_params']} angles, {r['epochs']} epochs, {r['optimizer']} "
           f"lr={r['lr']:g}; bits {r['bits']}, quantizer {r['quantizer']}, "
-          f"encode bits {r['encode_bits']}, INL sigma {r['inl_sigma']:g}")
+          f"encode bits {r['encode_bits']}, mismatch sigma {r['mismatch_sigma']:g}, "
+          f"chip {r['chip_seed']}")
     print(f"  samples: train {r['n_train']}, val {r['n_val']}, test {r['n_test']}")
     print(f"  QNN accuracy: train {r['train_accuracy']:.3f}, test {r['test_accuracy']:.3f} "
-          f"(before training {r['initial_test_accuracy']:.3f})")
+          f"at epoch {r['epoch']} (before training {r['initial_test_accuracy']:.3f})")
     print(f"  logistic regression (same features): test {r['classical_baseline_accuracy']:.3f}")
     val = r["val_loss_history"]
     print(f"  final loss: train {r['loss_history'][-1]:.4f} nats"
@@ -428,9 +443,12 @@ def run(args: argparse.Namespace) -> int:
     report = _train(opts)
     report["seconds"] = time.perf_counter() - start
     if opts.plot is not None:
-        lsb = 2 * math.pi / 2 ** opts.bits if math.isfinite(opts.bits) else math.inf
+        from qnn.vocabulary import lsb_rad
+
+        bits = opts.device.angle_dac.bits
+        lsb = lsb_rad(bits) if math.isfinite(bits) else math.inf
         _plot(opts.plot, report, lsb, f"{opts.dataset} / {opts.arch}, bits {report['bits']}, "
-              f"{opts.quantizer}")
+              f"{opts.recipe.quantizer}")
     if args.json:
         emit_json(report)
     else:

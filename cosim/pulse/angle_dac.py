@@ -21,6 +21,7 @@ import numpy as np
 
 from cosim.pulse.waveforms import Drive, PulseSpec, envelope_samples, full_scale_rabi_rad_s
 from hardware_models.dac import DAC
+from qnn.vocabulary import lsb_rad
 
 TWO_PI = 2.0 * np.pi
 
@@ -49,7 +50,7 @@ class AngleDAC:
         self.dac = dac
         self.bits = int(dac.bits)
         self.n_codes = int(dac.n_codes)
-        self.lsb_rad = TWO_PI / self.n_codes
+        self.lsb_rad = lsb_rad(self.bits)
         self.full_scale = float(dac.lsb) * self.n_codes
 
     def codes(self, theta_rad: float | np.ndarray) -> np.ndarray:

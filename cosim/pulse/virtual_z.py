@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from qnn.gateset import rotation
+from qnn.vocabulary import lsb_rad, nearest_codes
 
 TWO_PI = 2.0 * np.pi
 MAX_PHASE_BITS = 32
@@ -40,14 +41,14 @@ class PhaseRegister:
             raise ValueError(f"phase_bits: must be an integer 2..{MAX_PHASE_BITS}, got {bits!r}")
         self.bits = int(bits)
         self.n_codes = 1 << self.bits
-        self.lsb_rad = TWO_PI / self.n_codes
+        self.lsb_rad = lsb_rad(self.bits)
 
     def code(self, theta_rad: float | np.ndarray) -> np.ndarray:
         """Register code of each angle: nearest (half up), modulo ``2**bits``."""
         theta = np.asarray(theta_rad, dtype=float)
         if not np.all(np.isfinite(theta)):
             raise ValueError("theta_rad: must be finite angles in rad")
-        return np.mod(np.floor(theta / self.lsb_rad + 0.5), self.n_codes).astype(np.int64)
+        return nearest_codes(theta, self.bits)
 
     def angle_rad(self, code: int | np.ndarray) -> np.ndarray:
         """Angle of a register code in ``[0, 2 pi)``."""
@@ -63,5 +64,5 @@ class PhaseRegister:
 def virtual_z_table(angle_bits: int, phase_bits: int) -> np.ndarray:
     """Realized ``RZ`` of every angle-DAC code, shape ``(2**angle_bits, 2, 2)``."""
     register = PhaseRegister(phase_bits)
-    nominal = np.arange(1 << angle_bits) * (TWO_PI / (1 << angle_bits))
+    nominal = np.arange(1 << angle_bits) * lsb_rad(angle_bits)
     return rotation("z", register.angle_rad(register.code(nominal)))

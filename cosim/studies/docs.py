@@ -12,7 +12,8 @@ import re
 import sys
 from typing import Any
 
-from cosim.studies.evaluate import STAGES, WAITING
+from cosim.studies.evaluate import STAGES
+from cosim.studies.metrics import METRICS
 from cosim.studies.schema import KNOWN_STAGES, SECTION_DOCS, SECTIONS, Key, section_keys
 from cosim.studies.sweep import __doc__ as SWEEP_DOC
 
@@ -112,12 +113,10 @@ def _stages() -> str:
     lines = ["## Stages", "", "A point runs the stages listed in `study.stages`, in this "
              "order. The metrics each stage stores:", ""]
     for name in KNOWN_STAGES:
-        if name in STAGES:
-            doc = _markdown(STAGES[name].__doc__ or "")
-            lines += [f"### `{name}`", "", doc, ""]
-        else:
-            lines += [f"### `{name}` (not available yet)", "",
-                      f"Waiting for {WAITING[name]}.", ""]
+        doc = _markdown(STAGES[name].__doc__ or "")
+        lines += [f"### `{name}`", "", doc, ""]
+    lines += ["### Metric reference", "", "| metric | unit | meaning |", "|---|---|---|"]
+    lines += [f"| `{m.name}` | {m.unit or '-'} | {m.doc} |" for m in METRICS.values()]
     return "\n".join(lines).rstrip()
 
 

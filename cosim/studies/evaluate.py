@@ -9,8 +9,9 @@ instance, the dataset, the compiled gate set), so no stage depends on another
 having run.
 
 Only stages whose physics exists in this build are registered in
-:data:`STAGES`; :data:`WAITING` says what the others wait for, and
-:func:`check_available` turns a request for one into an input error.
+:data:`STAGES`; :func:`check_available` turns a request for another into an
+input error. Every metric a stage stores must be declared in
+:mod:`cosim.studies.metrics`.
 Every random draw is seeded from the config (``dac.seeds``, ``workload.seeds``).
 """
 
@@ -28,6 +29,7 @@ from cosim.studies.hardware_stages import (
     gateset_stage,
     schedule_stage,
 )
+from cosim.studies.metrics import lookup
 from cosim.studies.qnn_stages import ptq_stage, train_stage
 from cosim.studies.schema import KNOWN_STAGES
 
@@ -43,9 +45,6 @@ STAGES: dict[str, Stage] = {
     "ptq": ptq_stage,
 }
 
-# What each stage not in STAGES is waiting for, for the error message.
-WAITING: dict[str, str] = {}
-
 
 def available_stages() -> tuple[str, ...]:
     """Stages this build can evaluate, in run order."""
@@ -58,8 +57,7 @@ def check_available(stages: Sequence[str]) -> None:
         if stage not in STAGES:
             raise CosimInputError(
                 "study.stages",
-                f"stage {stage!r} is not available in this build yet (it needs "
-                f"{WAITING.get(stage, 'its implementation')}); available: "
+                f"stage {stage!r} is not available in this build; available: "
                 f"{', '.join(available_stages())}",
             )
 
@@ -87,5 +85,9 @@ def evaluate(config: Config) -> Metrics:
         clash = set(out) & set(metrics)
         if clash:
             raise ValueError(f"stage {name!r} repeats metric names {sorted(clash)}")
+        undeclared = sorted(m for m in out if lookup(m) is None)
+        if undeclared:
+            raise ValueError(f"stage {name!r} stores undeclared metrics {undeclared} "
+                             "(declare them in cosim.studies.metrics)")
         metrics.update(out)
     return metrics

@@ -18,22 +18,16 @@ Config = Mapping[str, Any]
 Metrics = dict[str, float | int | str | None]
 
 
-def unary_msbs(config: Config, bits: int) -> int:
-    """Unary MSBs of a ``bits``-bit DAC of the point's architecture."""
-    d = config["dac"]
-    return min(d["unary_msbs"], bits) if d["architecture"] == "segmented" else 0
-
-
 def point_dac(config: Config, shared: dict[str, Any]) -> Any:
-    """The point's DAC instance: one seeded draw of unit-element mismatch."""
-    if "dac" not in shared:
-        from hardware_models import DAC, DACSpec  # workers import on use
+    """The point's angle-DAC chip: one seeded draw of unit-element mismatch.
 
-        d = config["dac"]
-        spec = DACSpec(bits=d["bits"], architecture=d["architecture"],
-                       unary_msbs=unary_msbs(config, d["bits"]),
-                       mismatch_sigma=d["mismatch_sigma"])
-        shared["dac"] = DAC(spec, rng=d["seeds"])
+    The same instance the QNN stages train and deploy on (built once per
+    process and DAC description, :meth:`qnn.device.DACConfig.grid`).
+    """
+    if "dac" not in shared:
+        from cosim.studies.device import dac_from_config  # workers import on use
+
+        shared["dac"] = dac_from_config(config).grid().dac
     return shared["dac"]
 
 
@@ -169,6 +163,7 @@ def schedule_stage(config: Config, shared: dict[str, Any]) -> Metrics:
                      sample_rate_hz=s["sample_rate_hz"], fifo_depth_words=s["fifo_depth"],
                      refill_rate_hz=s["refill_rate_hz"],
                      gate_1q_s=q["gate_1q_s"], gate_2q_s=q["gate_2q_s"],
+                     issue_latency_s=s["issue_latency_s"],
                      envelope=s["envelope"], angle_bits=config["dac"]["bits"])
     result = simulate(arch.ops(), spec, x=x, theta=theta, dac=point_dac(config, shared))
     idle = np.asarray(result.idle_s) / result.duration_s if result.duration_s else [0.0]

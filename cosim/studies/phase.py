@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from cosim.studies import scoring
+from qnn.vocabulary import lsb_rad
 
 BITS_AXIS = "dac.bits"
 LR_AXIS = "workload.lr"
@@ -30,9 +31,9 @@ APPLIED = "train_updates_applied_fraction"
 MAJORITY = 0.5
 
 
-def half_lsb_rad(bits: float) -> float:
+def half_lsb_rad(bits: int) -> float:
     """Half an LSB of a ``bits``-bit full-turn angle DAC, ``pi / 2**bits`` rad."""
-    return math.pi / 2.0**bits
+    return lsb_rad(int(bits)) / 2
 
 
 @dataclass(frozen=True)

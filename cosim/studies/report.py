@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cosim.studies import phase, plots, scoring, tables
+from cosim.studies.metrics import headline_metrics
 from cosim.studies.points import flatten
 from cosim.studies.scenario import Scenario
 from cosim.studies.store import FIXED_COLUMNS, metric_columns
@@ -281,26 +282,11 @@ def _phase_section(maps: Sequence[phase.PhaseMap]) -> str:
     return "\n".join(lines)
 
 
-# Headline metrics for the per-axis tables: (metric, column header, scale).
-HEADLINES = (
-    ("power_per_qubit_w", "power/qubit (mW)", 1e3),
-    ("fridge_max_qubits", "fridge max qubits", 1.0),
-    ("area_per_qubit_m2", "area/qubit (mm²)", 1e6),
-    ("dac_inl_max_lsb", "max abs INL (LSB)", 1.0),
-    ("dac_enob", "ENOB (bit)", 1.0),
-    ("gate_infidelity_mean", "gate infidelity", 1.0),
-    ("schedule_duration_s", "circuit (ns)", 1e9),
-    ("schedule_utilization", "channel utilization", 1.0),
-    ("schedule_underflows", "FIFO underflows", 1.0),
-    ("train_accuracy", "trained accuracy (%)", 100.0),
-    ("ptq_accuracy", "PTQ accuracy (%)", 100.0),
-)
-
-
 def _axis_tables(scenario: Scenario, rows: Sequence[Row]) -> str:
     """For each swept key, the mean of each headline metric at each of its values."""
     ok = scoring.ok_rows(rows)
-    columns = [h for h in HEADLINES if any(scoring.stat([r.get(h[0])]) for r in ok)]
+    columns = [(m.name, m.label, m.scale) for m in headline_metrics()
+               if any(scoring.stat([r.get(m.name)]) for r in ok)]
     axes = {k: v for k, v in scenario.axes.items() if not k.endswith(".seeds")}
     if not ok or not columns or not axes:
         return ""

@@ -225,6 +225,8 @@ def _axis(key: Key, raw: Any, cap: int) -> tuple[Any, ...]:
 
 
 def _option(key: Key, raw: Any, cap: int) -> Any:
+    if raw is None and key.nullable:
+        return None
     if key.kind.endswith("_list"):
         item = Key(section=key.section, name=key.name, kind=key.kind[: -len("_list")],
                    default=None, doc="", lo=key.lo, hi=key.hi, choices=key.choices)

@@ -17,6 +17,16 @@ Kinds of keys
 
 A key with ``sweep=True`` may be given a list or a range instead of one value;
 the product of all such axes makes the points of a study.
+
+Roles
+-----
+A key also says what it is to the computation, so that no list of key names
+is kept by hand elsewhere: ``seed`` (``"chip"`` or ``"training"``) marks the
+keys that only tell apart repeated draws of one design, and ``ptq_ignores``
+the keys that only quantized training reads (post-training quantization of
+the float model does not depend on them). What the float model itself
+depends on is not listed at all: the stages memoise it on the typed training
+recipe and encoding DAC they build (:mod:`cosim.studies.device`).
 """
 
 from __future__ import annotations
@@ -26,25 +36,33 @@ from typing import Any
 
 from cosim.pulse.waveforms import ENVELOPES
 from hardware_models.presets import ROOM_STAGE, list_presets, load_fridge
-from qnn.architectures import PRESETS as ARCH_PRESETS
-from qnn.optim import OPTIMIZERS
-from qnn.schedules import DEFAULT_TEMPERATURE, DEFAULT_TEMPERATURE_SCHEDULE, SCHEDULES
-from qnn.training import (
+from qnn.vocabulary import (
+    DAC_ARCHITECTURES,
+    DATASETS,
     DEFAULT_BATCH_SIZE,
     DEFAULT_EPOCHS,
+    DEFAULT_KERNEL,
     DEFAULT_LR,
+    DEFAULT_MISMATCH_SIGMA,
     DEFAULT_OPTIMIZER,
+    DEFAULT_SCHEDULE,
     DEFAULT_SELECT,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_UNARY_MSBS,
+    KERNELS,
+    MAX_BITS,
+    MAX_EPOCHS,
+    MIN_BITS,
+    OPTIMIZERS,
+    QNN_ARCHITECTURES,
+    QUANTIZERS,
+    SCHEDULES,
     SELECTIONS,
 )
 
 # The stages a scenario may name, in the order they run inside a point. Which
 # of them this build can evaluate is decided by cosim.studies.evaluate.STAGES.
 KNOWN_STAGES = ("dac", "cost", "gateset", "schedule", "train", "ptq")
-DATASETS = ("iris", "breast_cancer", "mnist", "fashion_mnist")
-QUANTIZERS = ("none", "deterministic", "stochastic", "ste")
-DAC_ARCHITECTURES = ("binary", "unary", "segmented")
-MAX_BITS = 16
 _PRESETS = list_presets()
 CONTROLLER_STAGES = tuple(dict.fromkeys(
     [ROOM_STAGE, *(n for f in _PRESETS["fridge"] for n in load_fridge(f).stage_names)]))
@@ -84,6 +102,11 @@ class Key:
         Whether ``null`` is allowed (the value is then derived).
     nonzero : bool, default=False
         Whether 0 is excluded from the range.
+    seed : {"chip", "training"} or None, default=None
+        A seed key: it only tells apart repeated draws of one design.
+    ptq_ignores : bool, default=False
+        Only quantized training reads the key; post-training quantization of
+        the float model does not depend on it.
     """
 
     section: str | None
@@ -99,6 +122,8 @@ class Key:
     sweep: bool = False
     nullable: bool = False
     nonzero: bool = False
+    seed: str | None = None
+    ptq_ignores: bool = False
 
     @property
     def path(self) -> str:
@@ -176,6 +201,8 @@ SCHEMA: tuple[Key, ...] = (
     _k("stack", "refill_rate_hz", "float", 1.0e9, "Words per second the sequencer writes into "
        "one channel's FIFO (4 samples per word).", unit="Hz", lo=0.0, lo_open=True, hi=1.0e12,
        sweep=True),
+    _k("stack", "issue_latency_s", "float", 4e-9, "Sequencer latency from a channel grant to "
+       "its first word.", unit="s", lo=0.0, hi=1e-3, sweep=True),
     _k("stack", "technology", "choice", "cryo_cmos_28nm_bulk", "Controller technology preset "
        "for power and area (hardware_models/data/presets.yaml).",
        choices=_PRESETS["technology"], sweep=True),
@@ -186,18 +213,30 @@ SCHEMA: tuple[Key, ...] = (
     _k("stack", "controller_stage", "choice", "4K", "Where the DACs sit: 300K (outside the "
        "fridge) or a stage of the chosen fridge.", choices=CONTROLLER_STAGES, sweep=True),
     # --- dac
-    _k("dac", "bits", "int", 8, "DAC resolution.", unit="bit", lo=1, hi=MAX_BITS, sweep=True),
+    _k("dac", "bits", "int", 8, "DAC resolution.", unit="bit", lo=MIN_BITS, hi=MAX_BITS,
+       sweep=True),
     _k("dac", "architecture", "choice", "binary", "How the DAC is built from unit elements.",
        choices=DAC_ARCHITECTURES, sweep=True),
-    _k("dac", "unary_msbs", "int", 4, "Most-significant bits decoded to unary (thermometer) "
-       "elements in a segmented DAC (clipped to the resolution in use); unused by the other "
-       "architectures.",
-       unit="bit", lo=1, hi=MAX_BITS,
+    _k("dac", "unary_msbs", "int", DEFAULT_UNARY_MSBS, "Most-significant bits decoded to "
+       "unary (thermometer) elements in a segmented DAC (clipped to the resolution in use); "
+       "unused by the other architectures.",
+       unit="bit", lo=MIN_BITS, hi=MAX_BITS,
        sweep=True),
-    _k("dac", "mismatch_sigma", "float", 0.01, "Relative standard deviation of one unit "
-       "element (fraction of its nominal value).", lo=0.0, hi=1.0, sweep=True),
-    _k("dac", "seeds", "int", 0, "Seed of the element mismatch draw; a sweep of seeds "
-       "gives a population of DAC instances.", lo=0, hi=2**32 - 1, sweep=True),
+    _k("dac", "mismatch_sigma", "float", DEFAULT_MISMATCH_SIGMA, "Relative standard deviation "
+       "of one unit element (fraction of its nominal value); 0 is an ideal DAC.", lo=0.0,
+       hi=1.0, sweep=True),
+    _k("dac", "gain_error", "float", 0.0, "Relative gain error of the DAC transfer.",
+       lo=-0.5, hi=0.5, sweep=True),
+    _k("dac", "offset_rad", "float", 0.0, "Static output offset of the angle DAC.", unit="rad",
+       lo=-3.2, hi=3.2, sweep=True),
+    _k("dac", "noise_rms_rad", "float", 0.0, "RMS white output noise of the angle DAC, drawn "
+       "anew each time a code is played.", unit="rad", lo=0.0, hi=3.2, sweep=True),
+    _k("dac", "encode_bits", "int", None, "Resolution of the DAC on the same chip that plays "
+       "the data-encoding angles; null is ideal encoding.", unit="bit", lo=MIN_BITS,
+       hi=MAX_BITS, sweep=True, nullable=True),
+    _k("dac", "seeds", "int", 0, "The chip: seed of the element mismatch draw; a sweep of "
+       "seeds gives a population of DAC instances.", lo=0, hi=2**32 - 1, sweep=True,
+       seed="chip"),
     # --- qubit
     _k("qubit", "levels", "int", 2, "Transmon levels simulated (3 adds leakage).", lo=2, hi=3,
        sweep=True),
@@ -216,17 +255,24 @@ SCHEMA: tuple[Key, ...] = (
     _k("workload", "dataset", "choice", "iris", "Classification data set.", choices=DATASETS,
        sweep=True),
     _k("workload", "arch", "choice", "compact", "QNN architecture preset.",
-       choices=tuple(ARCH_PRESETS), sweep=True),
+       choices=QNN_ARCHITECTURES, sweep=True),
+    _k("workload", "classes", "int_list", None, "Original labels to keep, e.g. [0, 1, 3, 6] "
+       "(image sets; null keeps the default pair).", lo=0, hi=9, nullable=True),
     _k("workload", "quantizer", "choice", "stochastic", "How trained angles are rounded to "
-       "dac.bits during training (none trains in float).", choices=QUANTIZERS, sweep=True),
+       "dac.bits during training (none trains in float).", choices=QUANTIZERS, sweep=True,
+       ptq_ignores=True),
     _k("workload", "temperature", "float", DEFAULT_TEMPERATURE, "Initial temperature of the "
        "stochastic quantizer (1 = unbiased stochastic rounding, 0 = nearest).", lo=0.0,
-       hi=100.0, sweep=True),
+       hi=100.0, sweep=True, ptq_ignores=True),
     _k("workload", "temperature_final", "float", None, "Temperature at the last epoch; null "
-       "picks the schedule's default.", lo=0.0, hi=100.0, sweep=True, nullable=True),
-    _k("workload", "schedule", "choice", DEFAULT_TEMPERATURE_SCHEDULE, "Temperature schedule "
-       "over epochs.", choices=SCHEDULES, sweep=True),
-    _k("workload", "epochs", "int", DEFAULT_EPOCHS, "Training epochs.", lo=1, hi=100_000,
+       "picks the schedule's default.", lo=0.0, hi=100.0, sweep=True, nullable=True,
+       ptq_ignores=True),
+    _k("workload", "schedule", "choice", DEFAULT_SCHEDULE, "Temperature schedule "
+       "over epochs.", choices=SCHEDULES, sweep=True, ptq_ignores=True),
+    _k("workload", "kernel", "choice", DEFAULT_KERNEL, "Rounding kernel of the stochastic "
+       "quantizer: tilt (two-level Q_T) or boltzmann (multi-level).", choices=KERNELS,
+       sweep=True, ptq_ignores=True),
+    _k("workload", "epochs", "int", DEFAULT_EPOCHS, "Training epochs.", lo=1, hi=MAX_EPOCHS,
        sweep=True),
     _k("workload", "lr", "float", DEFAULT_LR, "Learning rate (rad per step for Adam).",
        lo=0.0, lo_open=True, hi=100.0, sweep=True),
@@ -239,11 +285,12 @@ SCHEMA: tuple[Key, ...] = (
        "pooled), best_val (best validation accuracy, ties to the lower validation loss) or "
        "last; the same rule for every quantizer and the float model.", choices=SELECTIONS,
        sweep=True),
-    _k("workload", "seeds", "int", 0, "Seed of data split, initialisation and stochastic "
-       "rounding; sweep it to measure the spread over seeds.", lo=0, hi=2**32 - 1, sweep=True),
+    _k("workload", "seeds", "int", 0, "The training seed: data split, initialisation and "
+       "stochastic rounding; sweep it to measure the spread over seeds.", lo=0, hi=2**32 - 1,
+       sweep=True, seed="training"),
     _k("workload", "eval_bits", "int_list", [2, 4, 6, 8, 10, 12], "Bit widths at which the "
        "ptq stage evaluates the float-trained model (one point evaluates them all).",
-       unit="bit", lo=1, hi=MAX_BITS),
+       unit="bit", lo=MIN_BITS, hi=MAX_BITS, ptq_ignores=True),
     # --- study
     _k("study", "stages", "choice_list", ["dac", "cost"], "Stages each point runs, from the "
        "stages this build provides (see cosim validate).", choices=KNOWN_STAGES),
@@ -267,4 +314,6 @@ def section_keys(section: str | None) -> tuple[Key, ...]:
 
 # Keys that only tell apart repeated draws of the same design: results that
 # differ only in these are grouped to give a mean and spread.
-SEED_PATHS: tuple[str, ...] = ("dac.seeds", "workload.seeds")
+SEED_PATHS: tuple[str, ...] = tuple(k.path for k in SCHEMA if k.seed)
+#: Keys that post-training quantization of the float model does not read.
+PTQ_IGNORED_PATHS: tuple[str, ...] = tuple(k.path for k in SCHEMA if k.ptq_ignores)

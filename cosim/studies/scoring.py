@@ -16,22 +16,20 @@ from typing import Any
 
 import numpy as np
 
+from cosim.studies.metrics import (  # noqa: F401  (re-exported names of the metric table)
+    AREA_PER_QUBIT,
+    BUDGET_FRACTION,
+    FLOAT_ACCURACY,
+    MAX_QUBITS,
+    POWER_PER_QUBIT,
+    PTQ_ACCURACY,
+    PTQ_PREFIX,
+    TRAIN_ACCURACY,
+    TRAIN_DEADLOCKED,
+)
 from cosim.studies.pareto import knee_index, pareto_ranks
 from cosim.studies.points import design_id, flatten, without_seeds
-
-# Metric names written by the stages and read here.
-TRAIN_ACCURACY = "train_accuracy"
-TRAIN_DEADLOCKED = "train_deadlocked"
-PTQ_ACCURACY = "ptq_accuracy"
-FLOAT_ACCURACY = "float_accuracy"
-PTQ_PREFIX = "ptq_accuracy_b"
-POWER_PER_QUBIT = "power_per_qubit_w"
-AREA_PER_QUBIT = "area_per_qubit_m2"
-MAX_QUBITS = "fridge_max_qubits"
-BUDGET_FRACTION = "fridge_budget_fraction"
-# Keys that do not change a float-trained model, so PTQ results that differ
-# only in them are the same measurement and are not counted twice.
-_PTQ_IGNORED = ("quantizer", "temperature", "temperature_final", "schedule", "eval_bits")
+from cosim.studies.schema import PTQ_IGNORED_PATHS
 
 
 @dataclass(frozen=True)
@@ -144,9 +142,9 @@ def float_reference(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], 
 
 
 def _float_model_key(config: Mapping[str, Any], *, keep_seeds: bool) -> str:
-    """What a float-trained model depends on: the workload's training keys (and seed)."""
+    """What a float-trained model depends on: the workload keys PTQ reads (and the seed)."""
     w = {k: v for k, v in config["workload"].items()
-         if k not in _PTQ_IGNORED and (keep_seeds or k != "seeds")}
+         if f"workload.{k}" not in PTQ_IGNORED_PATHS and (keep_seeds or k != "seeds")}
     return json.dumps(w, sort_keys=True)
 
 

@@ -16,13 +16,14 @@ from typing import Any
 
 from cosim.studies import scoring
 from cosim.studies.scenario import Scenario
+from qnn.vocabulary import QUANTIZERS
 
 Row = Mapping[str, Any]
 TRAIN_ACCURACY = scoring.TRAIN_ACCURACY
 TRAIN_APPLIED = "train_updates_applied_fraction"
 TRAIN_DEADLOCKED = scoring.TRAIN_DEADLOCKED
-# Order of the mode columns; any other quantizer follows in order of appearance.
-MODE_ORDER = ("none", "deterministic", "stochastic", "ste")
+# Order of the mode columns (the vocabulary's); any other follows in order of appearance.
+MODE_ORDER = QUANTIZERS
 # Keys that make a row of the table rather than a section.
 _ROW_KEYS = ("bits", "seeds")
 _MODE_KEYS = ("quantizer", "seeds")

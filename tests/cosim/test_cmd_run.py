@@ -117,7 +117,7 @@ def test_failed_points_exit_1_and_fresh_waits_for_validation(
     def broken_dac(config: dict, shared: dict) -> dict:
         if config["dac"]["bits"] == 6:
             raise ArithmeticError("6 bits is unlucky")
-        return {"dac_ok": 1}
+        return {"dac_monotonic": 1}
 
     monkeypatch.setitem(evaluate.STAGES, "dac", broken_dac)
     path, out = write(tmp_path, SMALL), tmp_path / "out"

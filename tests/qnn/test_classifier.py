@@ -9,7 +9,6 @@ SCIPY_ARRAY_API) and, when pandas is not installed,
 
 from __future__ import annotations
 
-import functools
 import pickle
 
 import numpy as np
@@ -19,11 +18,11 @@ from sklearn.datasets import load_iris
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from qnn.circuits import expectation_z
-from qnn.classifier import STORE_DEFAULTS, QNNClassifier
+from qnn.classifier import QNNClassifier
+from qnn.device import DACConfig, Device
+from qnn.fit import TrainingRecipe, fit
 from qnn.model import Readout
-from qnn.quantizers import AngleGrid, encode_angles
-from qnn.stores import StoreDiagnostics, make_store
-from qnn.training import FloatStore
+from qnn.stores import StoreDiagnostics
 
 
 @parametrize_with_checks(
@@ -66,21 +65,6 @@ def test_preprocess_false_takes_angles_directly() -> None:
         QNNClassifier(preprocess=False).fit(angles[:, :3], y)
 
 
-def test_store_factory_is_called_per_fit() -> None:
-    made: list[FloatStore] = []
-
-    def factory() -> FloatStore:
-        made.append(FloatStore())
-        return made[-1]
-
-    X, y = load_iris(return_X_y=True)
-    clf = QNNClassifier(epochs=2, store=functools.partial(factory), random_state=0)
-    clf.fit(X, y)
-    clf.fit(X, y)
-    assert len(made) == 2
-    np.testing.assert_array_equal(made[-1].circuit_theta, clf.theta_)
-
-
 def test_too_many_classes_and_bad_options() -> None:
     X = np.random.default_rng(0).normal(size=(50, 4))
     with pytest.raises(ValueError, match="^y: at most 4 classes"):
@@ -91,11 +75,17 @@ def test_too_many_classes_and_bad_options() -> None:
         QNNClassifier(random_state="seed").fit(X, np.arange(50) % 2)
 
 
-def test_store_options_default_to_make_store_s() -> None:
+def test_defaults_are_those_of_the_recipe_and_the_dac() -> None:
+    # One set of defaults: the estimator's are those of TrainingRecipe and DACConfig.
     params = QNNClassifier().get_params()
-    for name in ("temperature", "schedule", "inl_sigma"):
-        assert params[name] == STORE_DEFAULTS[name]
-    assert params["bits"] == float("inf") and params["quantizer"] == "none"
+    recipe, dac = TrainingRecipe(), DACConfig()
+    for name in ("quantizer", "temperature", "temperature_final", "schedule", "kernel",
+                 "epochs", "lr", "batch_size", "optimizer", "select"):
+        assert params[name] == getattr(recipe, name), name
+    for name in ("bits", "unary_msbs", "mismatch_sigma", "gain_error", "offset_rad",
+                 "noise_rms_rad", "chip_seed"):
+        assert params[name] == getattr(dac, name), name
+    assert params["dac_architecture"] == dac.architecture
     assert params["encode_bits"] == float("inf")
 
 
@@ -113,7 +103,7 @@ def test_bits_without_a_quantizer_is_float_training() -> None:
 @pytest.mark.parametrize("quantizer", ["deterministic", "stochastic", "ste"])
 def test_quantized_fit_holds_codes_and_diagnostics(quantizer: str) -> None:
     X, y = load_iris(return_X_y=True)
-    clf = QNNClassifier(epochs=8, bits=5, quantizer=quantizer, inl_sigma=0.02,
+    clf = QNNClassifier(epochs=8, bits=5, quantizer=quantizer, mismatch_sigma=0.02,
                         random_state=1).fit(X, y)
     assert clf.codes_.shape == (16,) and clf.codes_.dtype == np.int64
     assert clf.codes_.min() >= 0 and clf.codes_.max() < 32
@@ -125,24 +115,24 @@ def test_quantized_fit_holds_codes_and_diagnostics(quantizer: str) -> None:
     assert 0 < np.max(np.abs(clf.theta_ - nominal)) < np.pi / 32
 
 
-def test_quantized_fit_equals_training_with_make_store() -> None:
-    # The estimator is train() with make_store's store, seeded by hardware_seeds.
-    from qnn.classifier import hardware_seeds
+def test_quantized_fit_equals_the_training_path() -> None:
+    # The estimator is qnn.fit.fit on its recipe and device, seeded by random_state.
     from qnn.preprocess import AngleEncoder
-    from qnn.training import train
 
     X, y = load_iris(return_X_y=True)
     clf = QNNClassifier(epochs=6, bits=4, quantizer="stochastic", temperature=0.5,
-                        schedule="linear", random_state=3).fit(X, y)
-    rng = np.random.default_rng(3)
-    dac_seed, _, rounding = hardware_seeds(rng)
-    store = make_store("stochastic", 4, temperature=0.5, schedule="linear", dac_seed=dac_seed,
-                       seed=rounding)
-    result = train("compact", AngleEncoder(4).fit(X).transform(X), y, epochs=6, seed=rng,
-                   store=store)
+                        schedule="linear", mismatch_sigma=0.03, chip_seed=9,
+                        random_state=3).fit(X, y)
+    device = Device(angle_dac=DACConfig(bits=4, mismatch_sigma=0.03, chip_seed=9))
+    result = fit("compact", AngleEncoder(4).fit(X).transform(X), y, n_classes=3,
+                 recipe=TrainingRecipe(quantizer="stochastic", temperature=0.5,
+                                       schedule="linear", epochs=6),
+                 device=device, seed=3)
     np.testing.assert_array_equal(clf.theta_, result.theta)
-    np.testing.assert_array_equal(clf.codes_, store.codes)
-    assert clf.diagnostics_.temperature_per_epoch == store.diagnostics().temperature_per_epoch
+    np.testing.assert_array_equal(clf.codes_, result.codes)
+    np.testing.assert_array_equal(clf.final_codes_, result.final_codes)
+    assert clf.epoch_ == result.epoch
+    assert clf.diagnostics_.temperature_per_epoch == result.diagnostics.temperature_per_epoch
 
 
 def test_encoding_dac_is_used_in_predict() -> None:
@@ -151,7 +141,7 @@ def test_encoding_dac_is_used_in_predict() -> None:
     y = (angles[:, 0] > np.pi / 2).astype(int)
     clf = QNNClassifier(epochs=5, preprocess=False, encode_bits=3, random_state=0)
     clf.fit(angles, y)
-    z = expectation_z("compact", encode_angles(angles, 3), clf.theta_)
+    z = expectation_z("compact", DACConfig(bits=3).grid().quantize(angles), clf.theta_)
     np.testing.assert_allclose(clf.predict_proba(angles), Readout(2).proba(z), atol=1e-12)
     ideal = Readout(2).proba(expectation_z("compact", angles, clf.theta_))
     assert not np.allclose(clf.predict_proba(angles), ideal)  # 3 bits really changes it
@@ -160,10 +150,11 @@ def test_encoding_dac_is_used_in_predict() -> None:
 def test_fitted_quantized_estimator_pickles_with_its_chips() -> None:
     X, y = load_iris(return_X_y=True)
     clf = QNNClassifier(epochs=3, bits=5, quantizer="deterministic", encode_bits=5,
-                        inl_sigma=0.02, random_state=0).fit(X, y)
+                        mismatch_sigma=0.02, random_state=0).fit(X, y)
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
-    assert isinstance(clf.encode_.grid, AngleGrid) and clf.encode_.inl_sigma == 0.02
+    encoding = clf.executor_.encode.dac
+    assert encoding.mismatch_sigma == 0.02 and encoding.stream == 1 and encoding.bits == 5
 
 
 @pytest.mark.parametrize(
@@ -174,12 +165,13 @@ def test_fitted_quantized_estimator_pickles_with_its_chips() -> None:
         ({"quantizer": "round"}, "^quantizer: must be one of none, deterministic"),
         ({"quantizer": "deterministic"}, "^bits: must be an integer 1..16 for quantizer"),
         ({"bits": 4, "quantizer": "stochastic", "temperature": -1.0},
-         "^temperature: must be >= 0"),
+         "^temperature: must be a number 0..100"),
         ({"schedule": "step"}, "^schedule: must be one of constant, linear, exp, cosine"),
         ({"schedule": "exp", "temperature": 0.0}, "^temperature: must be > 0 with schedule"),
         ({"encode_bits": 17}, "^encode_bits: must be an integer 1..16 or inf"),
-        ({"inl_sigma": -0.1}, "^inl_sigma: must be a finite number >= 0"),
-        ({"store": FloatStore, "bits": 4, "quantizer": "ste"}, "^store: must be None when"),
+        ({"mismatch_sigma": -0.1}, "^mismatch_sigma: must be a finite number >= 0"),
+        ({"gain_error": -1.0}, "^gain_error: must be a finite number > -1"),
+        ({"chip_seed": -1}, "^chip_seed: must be an integer 0.."),
     ],
 )
 def test_bad_quantization_options_name_the_parameter(options: dict, message: str) -> None:

@@ -16,6 +16,8 @@ import pytest
 
 from qnn.circuits import expectation_z
 from qnn.datasets import load_dataset
+from qnn.device import DACConfig
+from qnn.executor import Executor
 from qnn.gateset import IdealGateSet, TableGateSet, lsb_rad, rotation
 from qnn.model import Readout
 from qnn.ptq import (
@@ -25,8 +27,19 @@ from qnn.ptq import (
     encoding_hook,
     post_training_quantization,
 )
-from qnn.quantizers import AngleGrid, encode_angles, parameter_codes, quantize_parameters
-from qnn.training import evaluate, train
+from qnn.quantizers import AngleGrid, quantize_parameters
+from qnn.training import train
+from qnn.vocabulary import nearest_codes
+
+
+def evaluate(arch: str, x: np.ndarray, y: np.ndarray, theta: np.ndarray,
+             readout: Readout) -> tuple[float, float]:
+    return Executor(arch).evaluate(x, y, theta, readout)
+
+
+def encode_angles(x: np.ndarray, bits: int) -> np.ndarray:
+    """Data angles through an ideal encoding DAC, computed without the hook."""
+    return nearest_codes(x, bits) * lsb_rad(bits)
 
 SEEDS = (0, 1, 2)
 
@@ -100,7 +113,7 @@ def test_angles_on_a_finer_grid_pick_the_same_codes_on_every_path() -> None:
     grid = deployed_expectation_z("compact", x, theta, 3)
     gates = deployed_expectation_z("compact", x, theta, 3, gates=IdealGateSet(3))
     np.testing.assert_allclose(gates, grid, atol=1e-12)
-    nominal = parameter_codes(theta, 3) * lsb_rad(3)
+    nominal = nearest_codes(theta, 3) * lsb_rad(3)
     np.testing.assert_allclose(grid, expectation_z("compact", x, nominal), atol=1e-12)
 
 
@@ -108,18 +121,19 @@ def test_angles_on_a_finer_grid_pick_the_same_codes_on_every_path() -> None:
 def test_inl_acts_only_through_the_realized_angles(model: tuple, bits: int) -> None:
     x, y, theta, readout = model
     sigma, seed = 0.05, 7
+    dac = DACConfig(bits=bits, mismatch_sigma=sigma, chip_seed=seed)
     result = post_training_quantization("compact", x, y, theta, [bits], readout=readout,
-                                        inl_sigma=sigma, seed=seed)
-    assert result.path == "inl" and result.inl_sigma == sigma
-    realized = AngleGrid(bits, inl_sigma=sigma, seed=seed).to_angle(parameter_codes(theta, bits))
-    nominal = parameter_codes(theta, bits) * lsb_rad(bits)
+                                        dac=dac)
+    assert result.path == "dac"
+    realized = AngleGrid(dac).to_angle(nearest_codes(theta, bits))
+    nominal = nearest_codes(theta, bits) * lsb_rad(bits)
     assert np.max(np.abs(realized - nominal)) > 1e-4  # the chip really has INL
     loss, accuracy = evaluate("compact", x, y, realized, readout)
     assert result.accuracy == (accuracy,)
     assert result.loss[0] == pytest.approx(loss, abs=1e-12)
     # For float-trained angles (no rounding ties) this is quantize_parameters.
     np.testing.assert_allclose(
-        realized, quantize_parameters(theta, bits, inl_sigma=sigma, seed=seed), atol=1e-15
+        realized, quantize_parameters(theta, dac), atol=1e-15
     )
 
 
@@ -142,9 +156,9 @@ def test_gate_set_arguments_are_checked(model: tuple) -> None:
     x, y, theta, readout = model
     with pytest.raises(ValueError, match="^gates: must give a GateSet of 3 bits, got 4"):
         post_training_quantization("compact", x, y, theta, [3], gates=IdealGateSet(4))
-    with pytest.raises(ValueError, match="^inl_sigma: must be 0 with a gate set"):
+    with pytest.raises(ValueError, match="^dac: must be ideal with a gate set"):
         post_training_quantization("compact", x, y, theta, [4], gates=IdealGateSet(4),
-                                   inl_sigma=0.01)
+                                   dac=DACConfig(mismatch_sigma=0.01))
     with pytest.raises(ValueError, match="^bits: must list at least one width"):
         post_training_quantization("compact", x, y, theta, [])
     with pytest.raises(ValueError, match="^bits: must be an integer 1..16"):
@@ -166,10 +180,12 @@ def test_a_factory_is_called_once_per_width(model: tuple) -> None:
 # -- the encoding DAC --------------------------------------------------------------------------
 
 
-def test_encoding_dac_is_encode_angles_then_ideal_ry() -> None:
+def test_encoding_dac_is_the_chip_grid_then_ideal_ry() -> None:
     x = np.random.default_rng(0).uniform(0, np.pi, (30, 4))
-    hook = EncodingDAC(4, inl_sigma=0.03, seed=2)
-    expected = encode_angles(x, 4, inl_sigma=0.03, seed=2)
+    dac = DACConfig(bits=4, mismatch_sigma=0.03, chip_seed=2, stream=1)
+    hook = EncodingDAC(dac)
+    levels = AngleGrid(dac).realized_angles
+    expected = levels[nearest_codes(x, 4)]
     np.testing.assert_array_equal(hook.angles(x), expected)
     np.testing.assert_allclose(hook(x), rotation("y", expected), atol=0)
     again = pickle.loads(pickle.dumps(hook))
@@ -177,26 +193,26 @@ def test_encoding_dac_is_encode_angles_then_ideal_ry() -> None:
     np.testing.assert_array_equal(again.angles(x), expected)
 
 
-def test_encoding_hook_inf_is_ideal_and_bad_bits_are_named() -> None:
-    assert encoding_hook(float("inf")) is None
-    assert encoding_hook(5) == EncodingDAC(5)
-    with pytest.raises(ValueError, match="^encode_bits: must be an integer 1..16 or inf"):
-        encoding_hook(0)
+def test_encoding_hook_inf_is_ideal() -> None:
+    assert encoding_hook(DACConfig()) is None
+    assert encoding_hook(DACConfig(bits=5)) == EncodingDAC(DACConfig(bits=5))
+    with pytest.raises(ValueError, match="^encode_bits: must be an integer 1..16"):
+        EncodingDAC(DACConfig())
 
 
 def test_training_through_the_encoding_dac_equals_training_on_quantized_data() -> None:
     data = load_dataset("iris", seed=0)
-    hook = EncodingDAC(3)
+    hook = EncodingDAC(DACConfig(bits=3))
     xq = encode_angles(data.X_train, 3)
     assert not np.allclose(xq, data.X_train)  # 3 bits really moves the data
-    a = train("compact", data.X_train, data.y_train, epochs=5, seed=0, encode=hook,
+    a = train(Executor("compact", encode=hook), data.X_train, data.y_train, epochs=5, seed=0,
               x_val=data.X_val, y_val=data.y_val)
     b = train("compact", xq, data.y_train, epochs=5, seed=0,
               x_val=encode_angles(data.X_val, 3), y_val=data.y_val)
     np.testing.assert_allclose(a.theta, b.theta, atol=1e-12)
     np.testing.assert_allclose(a.val_loss_history, b.val_loss_history, atol=1e-12)
     readout = Readout(3)
-    assert evaluate("compact", data.X_test, data.y_test, a.theta, readout, encode=hook) == (
+    assert Executor("compact", hook).evaluate(data.X_test, data.y_test, a.theta, readout) == (
         pytest.approx(evaluate("compact", encode_angles(data.X_test, 3), data.y_test, a.theta,
                                readout), abs=1e-12)
     )
@@ -204,9 +220,9 @@ def test_training_through_the_encoding_dac_equals_training_on_quantized_data() -
 
 def test_ptq_uses_the_encoding_hook_for_every_figure(model: tuple) -> None:
     x, y, theta, readout = model
-    hook = EncodingDAC(4)
-    with_hook = post_training_quantization("compact", x, y, theta, [5], readout=readout,
-                                           encode=hook)
+    hook = EncodingDAC(DACConfig(bits=4))
+    with_hook = post_training_quantization(Executor("compact", hook), x, y, theta, [5],
+                                           readout=readout)
     on_data = post_training_quantization("compact", encode_angles(x, 4), y, theta, [5],
                                          readout=readout)
     assert with_hook.accuracy == on_data.accuracy

@@ -15,13 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hardware_models.dac import DAC, DACSpec
+from qnn.device import DACConfig
 from qnn.gateset import IdealGateSet, rotation
 from qnn.quantization import (
     ROUNDINGS,
     AngleGrid,
-    encode_angles,
+    nearest_codes,
     p_round_up,
-    parameter_codes,
     quantize_parameters,
     round_to_grid,
     rounding_moments,
@@ -215,7 +215,7 @@ def test_nearest_codes_agree_with_the_dac(bits: int, theta: list[float]) -> None
     grid = AngleGrid(bits)
     dac_codes = grid.dac.to_code(np.asarray(theta), "nearest", wrap=True)
     np.testing.assert_array_equal(grid.to_code(theta), dac_codes)
-    np.testing.assert_array_equal(parameter_codes(np.asarray(theta), bits), dac_codes)
+    np.testing.assert_array_equal(nearest_codes(np.asarray(theta), bits), dac_codes)
 
 
 def test_grid_constants() -> None:
@@ -230,7 +230,8 @@ def test_grid_constants() -> None:
 @pytest.mark.parametrize("architecture", ["binary", "unary"])
 def test_inl_dac_realized_angles_differ_from_nominal_by_its_inl(architecture: str) -> None:
     bits, sigma, seed = 6, 0.05, 3
-    grid = AngleGrid(bits, inl_sigma=sigma, seed=seed, architecture=architecture)
+    grid = AngleGrid(DACConfig(bits=bits, mismatch_sigma=sigma, chip_seed=seed,
+                               architecture=architecture))
     dac = DAC(
         DACSpec(bits=bits, full_scale=2 * np.pi, architecture=architecture,
                 mismatch_sigma=sigma),
@@ -263,26 +264,29 @@ def test_ptq_error_is_at_most_half_an_lsb(bits: int, theta: list[float]) -> None
 def test_ptq_with_inl_reads_the_dac_levels() -> None:
     rng = np.random.default_rng(11)
     theta = rng.uniform(-np.pi, np.pi, 48)
-    q = quantize_parameters(theta, 6, inl_sigma=0.03, seed=5)
+    q = quantize_parameters(theta, DACConfig(bits=6, mismatch_sigma=0.03, chip_seed=5))
     dac = DAC(DACSpec(bits=6, full_scale=2 * np.pi, mismatch_sigma=0.03), rng=5)
-    np.testing.assert_array_equal(q, dac.levels[parameter_codes(theta, 6)])
+    np.testing.assert_array_equal(q, dac.levels[nearest_codes(theta, 6)])
     np.testing.assert_array_equal(quantize_parameters(theta, math.inf), theta)
 
 
 def test_parameter_codes_drive_the_ideal_gate_set() -> None:
     theta = np.linspace(-3.0, 9.0, 13)
-    codes = parameter_codes(theta, 7)
+    codes = nearest_codes(theta, 7)
     np.testing.assert_allclose(
         IdealGateSet(7).unitaries("x", codes), rotation("x", quantize_parameters(theta, 7))
     )
 
 
-def test_encode_angles() -> None:
-    x = np.linspace(0.0, np.pi, 50)
-    np.testing.assert_array_equal(encode_angles(x, math.inf), x)
-    enc = encode_angles(x, 4)
-    assert np.all(np.abs(_wrap(enc - x)) <= np.pi / 16 + 1e-12)
-    assert len(np.unique(enc)) <= 9  # [0, pi] spans 8 LSBs of a 4-bit full turn
+@pytest.mark.parametrize(("field", "value"), [("gain_error", 0.05), ("offset_rad", 0.02)])
+def test_gain_error_and_offset_move_the_realized_angles(field: str, value: float) -> None:
+    # L_k = k * LSB * (1 + gain_error) + offset on an otherwise ideal DAC.
+    theta = np.random.default_rng(2).uniform(0, 2 * np.pi, 40)
+    codes = nearest_codes(theta, 6)
+    q = quantize_parameters(theta, DACConfig(bits=6, **{field: value}))
+    gain = 1 + (value if field == "gain_error" else 0.0)
+    offset = value if field == "offset_rad" else 0.0
+    np.testing.assert_allclose(q, codes * (2 * np.pi / 64) * gain + offset, atol=1e-12)
 
 
 # -- validation ------------------------------------------------------------------------------
@@ -291,19 +295,18 @@ def test_encode_angles() -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: AngleGrid(0), "bits: must be an integer 1..16, got 0"),
-        (lambda: AngleGrid(17), "bits: must be an integer 1..16, got 17"),
-        (lambda: AngleGrid(True), "bits: must be an integer 1..16, got True"),
-        (lambda: AngleGrid(4, inl_sigma=-0.1), "inl_sigma: must be a finite number >= 0"),
+        (lambda: AngleGrid(0), "bits: must be an integer 1..16 or inf, got 0"),
+        (lambda: AngleGrid(17), "bits: must be an integer 1..16 or inf, got 17"),
+        (lambda: AngleGrid(True), "bits: must be an integer 1..16 or inf, got True"),
+        (lambda: AngleGrid(math.inf), "bits: a DAC spec needs an integer resolution"),
+        (lambda: DACConfig(bits=4, mismatch_sigma=-0.1),
+         "mismatch_sigma: must be a finite number >= 0"),
         (lambda: quantize_parameters(np.zeros(2), 0),
          "bits: must be an integer 1..16 or inf, got 0"),
         (lambda: quantize_parameters(np.zeros(2), 2.5), "bits: must be an integer 1..16 or inf"),
         (lambda: quantize_parameters([np.nan], 4), "theta: must be finite"),
-        (lambda: quantize_parameters([0.0], math.inf, inl_sigma=0.1), "inl_sigma: must be 0"),
-        (lambda: parameter_codes([0.0], math.inf), "bits: must be an integer 1..16, got inf"),
-        (lambda: encode_angles([0.0], 0), "encode_bits: must be an integer 1..16 or inf, got 0"),
         (lambda: round_to_grid(0.3, "x"),
-         "rounding: must be one of nearest, floor, stochastic, boltzmann, got 'x'"),
+         "rounding: must be one of nearest, stochastic, boltzmann, got 'x'"),
         (lambda: round_to_grid(0.3, "stochastic"), "rng: must be a seed or numpy Generator"),
         (lambda: round_to_grid(0.3, "stochastic", temperature=-1, rng=0),
          "temperature: must be >= 0, got -1"),

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qnn.device import DACConfig
 from qnn.quantization import (
     DEADLOCK_RATIO,
     QUANTIZERS,
@@ -175,8 +176,8 @@ def test_store_parameters_always_lie_on_the_realized_grid(
     quantizer: str, bits: int, inl_sigma: float, seed: int, scale: float
 ) -> None:
     rng = np.random.default_rng(seed)
-    store = make_store(quantizer, bits, inl_sigma=inl_sigma, dac_seed=seed, seed=seed,
-                       temperature=1.5, schedule="linear")
+    dac = DACConfig(bits=bits, mismatch_sigma=inl_sigma, chip_seed=seed)
+    store = make_store(quantizer, dac, seed=seed, temperature=1.5, schedule="linear")
     store.init(rng.uniform(-7, 7, 6))
     for epoch in range(3):
         store.begin_epoch(epoch, 3)
@@ -243,7 +244,8 @@ def test_training_loop_deadlocks_deterministic_store_at_low_resolution() -> None
          "schedule: must be one of constant, linear, exp, cosine, got 'x'"),
         (lambda: make_store("stochastic", 8, kernel="x"), "kernel: must be one of tilt, boltzmann"),
         (lambda: make_store("stochastic", 8, seed=-1), "seed: must be a non-negative int seed"),
-        (lambda: make_store("ste", 8, inl_sigma=-1.0), "inl_sigma: must be a finite number >= 0"),
+        (lambda: make_store("ste", DACConfig(bits=8, mismatch_sigma=-1.0)),
+         "mismatch_sigma: must be a finite number >= 0"),
         (lambda: DeterministicStore(8), "grid: must be an AngleGrid, got int"),
     ],
 )

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from qnn.circuits import expectation_z
+from qnn.executor import Executor
 from qnn.model import Readout, loss_and_grad
 from qnn.optim import Adam
-from qnn.training import FloatStore, ParameterStore, StepInfo, TrainResult, evaluate, train
+from qnn.stores import UnquantizedStore
+from qnn.training import ParameterStore, StepInfo, TrainResult, train
 
 
 class GridStore:
@@ -46,10 +48,9 @@ def teacher_task(seed: int, n: int = 120, n_classes: int = 2):
 
 
 def test_float_store_subtracts_steps() -> None:
-    store = FloatStore()
-    assert isinstance(store, ParameterStore)
-    assert store.circuit_theta.size == 0
+    store = UnquantizedStore()
     store.init(np.array([1.0, 2.0]))
+    assert isinstance(store, ParameterStore)
     store.begin_epoch(0, 1)
     store.apply(np.array([0.5, -1.0]))
     np.testing.assert_allclose(store.circuit_theta, [0.5, 3.0])
@@ -162,7 +163,7 @@ def test_best_loss_returns_the_epoch_with_the_lowest_pooled_loss() -> None:
     assert best.epoch < 11  # the rule picked an earlier epoch than "last" would
     # The returned angles are that epoch's: they reproduce its pooled loss.
     both_x, both_y = np.vstack([x, x_val]), np.concatenate([y, y_val])
-    loss, _ = evaluate("compact", both_x, both_y, best.theta, Readout(2))
+    loss, _ = Executor("compact").evaluate(both_x, both_y, best.theta, Readout(2))
     assert loss == pytest.approx(pooled[best.epoch], abs=1e-12)
     # Selection only picks: the run itself is the same.
     np.testing.assert_array_equal(best.final_theta, last.theta)
@@ -176,13 +177,13 @@ def test_best_loss_without_validation_data_uses_the_training_loss() -> None:
     result = train("compact", x, y, epochs=6, lr=0.5, seed=0)
     assert result.epoch == int(np.argmin(result.loss_history))
     assert result.epoch < 5
-    loss, _ = evaluate("compact", x, y, result.theta, Readout(2))
+    loss, _ = Executor("compact").evaluate(x, y, result.theta, Readout(2))
     assert loss == pytest.approx(result.loss_history.min(), abs=1e-12)
 
 
 def test_best_loss_ties_go_to_the_earliest_epoch() -> None:
     # A store that ignores every update: all epochs are the same model.
-    class Frozen(FloatStore):
+    class Frozen(UnquantizedStore):
         def apply(self, step: np.ndarray) -> None:
             pass
 
@@ -200,7 +201,7 @@ def test_best_val_returns_the_epoch_with_the_best_validation_accuracy() -> None:
     assert acc[best.epoch] == acc.max()
     tied = np.flatnonzero(acc == acc.max())
     assert best.epoch == tied[np.argmin(loss[tied])]  # ties go to the lower loss
-    val_loss, val_acc = evaluate("compact", x_val, y_val, best.theta, Readout(2))
+    val_loss, val_acc = Executor("compact").evaluate(x_val, y_val, best.theta, Readout(2))
     assert (val_loss, val_acc) == pytest.approx((loss[best.epoch], acc[best.epoch]), abs=1e-12)
 
 

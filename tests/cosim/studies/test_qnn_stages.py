@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from cosim.studies import qnn_stages
+from cosim.studies.device import recipe_from_config, task_from_config
 from cosim.studies.scenario import parse_scenario
-from qnn.stores import make_store
+from qnn.device import DACConfig, Device
+from qnn.fit import fit
 
 
 def _config(**workload: object) -> dict:
@@ -44,16 +46,12 @@ def test_float_steps_below_half_an_lsb_match_the_store_diagnostics(bits: int) ->
     # The memoised count must equal what a float store with that LSB records.
     config = _config(quantizer="none")
     config["dac"]["bits"] = bits
-    from qnn.training import train
-
-    theta0, rng, _ = qnn_stages._start(config)
-    ds = qnn_stages._dataset(config)
-    store = make_store("none", bits)
-    w = config["workload"]
-    train(w["arch"], ds.X_train, ds.y_train, n_classes=ds.n_classes, x_val=ds.X_val,
-          y_val=ds.y_val, epochs=w["epochs"], lr=w["lr"], batch_size=w["batch_size"],
-          seed=rng, theta0=theta0, store=store)
-    expected = store.diagnostics().fraction_below_half_lsb
+    ds = task_from_config(config)
+    result = fit(config["workload"]["arch"], ds.X_train, ds.y_train, n_classes=ds.n_classes,
+                 x_val=ds.X_val, y_val=ds.y_val, recipe=recipe_from_config(config),
+                 device=Device(angle_dac=DACConfig(bits=bits)),
+                 seed=config["workload"]["seeds"])
+    expected = result.diagnostics.fraction_below_half_lsb
     got = qnn_stages.train_stage(config, {})["train_below_half_lsb_fraction"]
     assert got == pytest.approx(expected, abs=1e-12)
 

@@ -17,8 +17,11 @@ Claims, on every dataset and both presets, averaged over seeds:
    above.
 
 Iris has a 30-sample test split (one sample = 0.033), so it is averaged over
-10 seeds, the other tasks over 2. Each float model is trained once per
-(dataset, arch, seed) and reused by every claim.
+10 seeds, the other tasks over 2. Each model is trained once per session
+through the one training path (:mod:`tests.claims.models`) and reused by every
+claim and by the accuracy check.
+
+These run with ``make claims`` (``pytest -m claims``), not ``make test``.
 
 The tightest case is Iris at 4 bits: over this test's seeds 0..9 stochastic
 training trails float by 0.020 (compact) and 0.010 (expressive); over seeds
@@ -29,22 +32,13 @@ defaults were chosen.
 
 from __future__ import annotations
 
-import functools
-import math
-from dataclasses import dataclass
-
-import numpy as np
 import pytest
 
-from qnn.classifier import hardware_seeds
-from qnn.datasets import Dataset, load_dataset
-from qnn.model import Readout
 from qnn.quantizers import quantize_parameters
-from qnn.stores import make_store
-from qnn.training import evaluate, init_theta, train
+from tests.claims.models import SEEDS, accuracy, mean, run
 
-SEEDS = {"iris": tuple(range(10)), "breast_cancer": (0, 1), "mnist": (0, 1),
-         "fashion_mnist": (0, 1)}
+pytestmark = pytest.mark.claims
+
 ARCHS = ("compact", "expressive")
 STOCHASTIC_BITS = tuple(range(4, 11))
 PTQ_MARGIN = 0.03
@@ -54,61 +48,18 @@ HIGH_BITS_MARGIN = 0.05
 STOCHASTIC_MARGIN = 0.03
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """One training run: test accuracy of the returned and of the initial angles."""
-
-    accuracy: float
-    initial_accuracy: float
-    updates_applied_fraction: float
-    theta: np.ndarray
-
-
-@functools.cache
-def dataset(name: str, seed: int) -> Dataset:
-    return load_dataset(name, seed=seed)
-
-
-def _accuracy(name: str, arch: str, seed: int, theta: np.ndarray) -> float:
-    ds = dataset(name, seed)
-    return evaluate(arch, ds.X_test, ds.y_test, theta, Readout(ds.n_classes))[1]
-
-
-@functools.cache
-def run(name: str, arch: str, seed: int, quantizer: str = "none",
-        bits: int | float = math.inf) -> Outcome:
-    """Train with the defaults; ``quantizer="none"`` is the float model."""
-    ds = dataset(name, seed)
-    rng = np.random.default_rng(seed)
-    _, _, rounding = hardware_seeds(rng)  # spawned: rng is not advanced
-    store = make_store(quantizer, bits, seed=rounding)
-    theta0 = init_theta(arch, rng)
-    store.init(theta0)
-    initial = _accuracy(name, arch, seed, store.circuit_theta)
-    result = train(arch, ds.X_train, ds.y_train, n_classes=ds.n_classes, x_val=ds.X_val,
-                   y_val=ds.y_val, seed=rng, theta0=theta0, store=store)
-    applied = store.diagnostics().updates_applied_fraction
-    return Outcome(_accuracy(name, arch, seed, result.theta), initial, applied, result.theta)
-
-
-def mean(values: list[float]) -> float:
-    return float(np.mean(values))
-
-
 TASKS = [pytest.param(name, arch, id=f"{name}-{arch}") for name in SEEDS for arch in ARCHS]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("name", "arch"), TASKS)
 def test_ptq_at_6_bits_is_within_003_of_float(name: str, arch: str) -> None:
     floats = [run(name, arch, s) for s in SEEDS[name]]
-    ptq = [_accuracy(name, arch, s, quantize_parameters(f.theta, 6))
+    ptq = [accuracy(name, arch, s, quantize_parameters(f.theta, 6))
            for s, f in zip(SEEDS[name], floats, strict=True)]
     float_acc = mean([f.accuracy for f in floats])
     assert mean(ptq) >= float_acc - PTQ_MARGIN, (ptq, float_acc)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("name", "arch"), TASKS)
 def test_nearest_rounding_deadlocks_at_6_bits_and_trains_at_16(name: str, arch: str) -> None:
     low = [run(name, arch, s, "deterministic", 6) for s in SEEDS[name]]
@@ -128,7 +79,6 @@ def stochastic_gap(name: str, arch: str, bits: int) -> float:
         - float_acc
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("name", "arch"), TASKS)
 def test_stochastic_rounding_matches_float_from_4_to_10_bits(name: str, arch: str) -> None:
     gaps = {b: stochastic_gap(name, arch, b) for b in STOCHASTIC_BITS}

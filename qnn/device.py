@@ -1,0 +1,287 @@
+"""The device a QNN runs on, described once: angle DAC, encoding DAC, stack, qubit, readout.
+
+A :class:`Device` is a frozen, validated description. A scenario
+(:func:`cosim.studies.device.device_from_config`), the ``cosim train`` flags and
+the :class:`~qnn.classifier.QNNClassifier` parameters are three spellings of it;
+each is checked once at that boundary, and everything downstream (the training
+path, the stores, post-training quantization, the executor) trusts it.
+
+The angle DAC (:class:`DACConfig`) carries every field of
+:class:`hardware_models.dac.DACSpec` in angle units (its full scale is one
+turn, ``2*pi`` rad) plus the chip seed: the seed of its unit-element mismatch
+draw, so the same chip seed is the same chip. The encoding DAC sits on the
+same chip: same chip seed, its own random stream.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hardware_models.validation import check_finite, check_int, check_positive
+from qnn.vocabulary import (
+    DAC_ARCHITECTURES,
+    DEFAULT_MISMATCH_SIGMA,
+    DEFAULT_UNARY_MSBS,
+    MAX_BITS,
+    check_bits,
+    check_choice,
+)
+
+if TYPE_CHECKING:
+    from hardware_models.dac import DACSpec
+    from qnn.quantizers import AngleGrid
+
+TWO_PI = 2.0 * math.pi
+#: Largest chip or training seed (numpy seeds are 32-bit here, as in scenarios).
+MAX_SEED = 2**32 - 1
+
+
+def _nonneg(name: str, value: float) -> float:
+    return check_positive(name, value, allow_zero=True)
+
+
+@dataclass(frozen=True)
+class DACConfig:
+    """An angle DAC: ``2**bits`` codes over one full turn, with its imperfections.
+
+    Parameters
+    ----------
+    bits : int or inf, default=inf
+        Resolution 1..16; ``inf`` means no DAC (float angles).
+    architecture : {"binary", "unary", "segmented"}, default="binary"
+        How the unit elements are wired.
+    unary_msbs : int, default=4
+        MSBs decoded to thermometer code by a segmented DAC, clipped to
+        ``bits``; unused by the other architectures.
+    mismatch_sigma : float, default=0.0
+        Relative standard deviation of one unit element (INL/DNL).
+    gain_error : float, default=0.0
+        Relative gain error of the transfer (> -1).
+    offset_rad : float, default=0.0
+        Static output offset, rad.
+    noise_rms_rad : float, default=0.0
+        RMS of the white output noise added each time a code is played, rad.
+    chip_seed : int, default=0
+        Seed of the mismatch draw: the same seed is the same chip.
+    stream : int, default=0
+        Which DAC of the chip this is (0 the angle DAC, 1 the encoding DAC):
+        stream 0 draws from ``chip_seed`` itself, others from
+        ``SeedSequence([chip_seed, stream])``.
+    """
+
+    bits: int | float = math.inf
+    architecture: str = "binary"
+    unary_msbs: int = DEFAULT_UNARY_MSBS
+    mismatch_sigma: float = DEFAULT_MISMATCH_SIGMA
+    gain_error: float = 0.0
+    offset_rad: float = 0.0
+    noise_rms_rad: float = 0.0
+    chip_seed: int = 0
+    stream: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "bits", check_bits(self.bits, allow_inf=True))
+        check_choice(self.architecture, DAC_ARCHITECTURES, "architecture")
+        check_int("unary_msbs", self.unary_msbs, 0, MAX_BITS)
+        if self.architecture == "segmented" and self.unary_msbs == 0:
+            raise ValueError("unary_msbs: must be an integer 1..16 for a segmented DAC, got 0")
+        sigma = _nonneg("mismatch_sigma", self.mismatch_sigma)
+        if sigma > 1:
+            raise ValueError(f"mismatch_sigma: must be a number 0..1, got {sigma!r}")
+        if check_finite("gain_error", self.gain_error) <= -1:
+            raise ValueError(f"gain_error: must be a finite number > -1, got {self.gain_error!r}")
+        check_finite("offset_rad", self.offset_rad)
+        _nonneg("noise_rms_rad", self.noise_rms_rad)
+        check_int("chip_seed", self.chip_seed, 0, MAX_SEED)
+        check_int("stream", self.stream, 0)
+
+    @property
+    def is_float(self) -> bool:
+        """No DAC at all: angles are played as given."""
+        return math.isinf(self.bits)
+
+    @property
+    def is_ideal(self) -> bool:
+        """No mismatch, gain error, offset or noise: codes play their nominal angles."""
+        return (self.mismatch_sigma == 0 and self.gain_error == 0 and self.offset_rad == 0
+                and self.noise_rms_rad == 0)
+
+    def at_bits(self, bits: int | float) -> DACConfig:
+        """The same design and chip at another resolution."""
+        return replace(self, bits=bits)
+
+    def effective_unary_msbs(self) -> int:
+        """Unary MSBs the DAC is built with: ``min(unary_msbs, bits)`` if segmented, else 0."""
+        if self.architecture != "segmented":
+            return 0
+        return min(self.unary_msbs, int(self.bits))
+
+    def spec(self) -> DACSpec:
+        """The :class:`~hardware_models.dac.DACSpec` of this DAC, full scale ``2*pi`` rad."""
+        from hardware_models.dac import DACSpec
+
+        if self.is_float:
+            raise ValueError("bits: a DAC spec needs an integer resolution 1..16, got inf")
+        return DACSpec(bits=int(self.bits), full_scale=TWO_PI, architecture=self.architecture,
+                       unary_msbs=self.effective_unary_msbs(),
+                       mismatch_sigma=self.mismatch_sigma, gain_error=self.gain_error,
+                       offset=self.offset_rad, noise_rms=self.noise_rms_rad)
+
+    def rng(self) -> np.random.Generator:
+        """The generator of this DAC's mismatch draw (see ``stream``)."""
+        if self.stream == 0:
+            return np.random.default_rng(self.chip_seed)
+        return np.random.default_rng(np.random.SeedSequence([self.chip_seed, self.stream]))
+
+    def grid(self) -> AngleGrid:
+        """The chip's angle grid, built once per process and DAC description."""
+        return _grid(self)
+
+
+@functools.lru_cache(maxsize=128)
+def _grid(dac: DACConfig) -> AngleGrid:
+    from hardware_models.dac import DAC
+    from qnn.quantizers import AngleGrid
+
+    return AngleGrid(DAC(dac.spec(), rng=dac.rng()))
+
+
+@dataclass(frozen=True)
+class ControlStack:
+    """The control stack that plays the pulses.
+
+    Parameters
+    ----------
+    qubits_per_channel : int, default=1
+        Qubits sharing one DAC channel by time-division multiplexing.
+    sample_rate_hz : float, default=1e9
+        DAC sample rate, Hz.
+    fifo_depth : int, default=16
+        Depth of each channel's instruction FIFO, words.
+    refill_rate_hz : float, default=1e9
+        Words per second the sequencer writes into one FIFO, Hz.
+    issue_latency_s : float, default=4e-9
+        Sequencer latency from channel grant to the first word, s.
+    """
+
+    qubits_per_channel: int = 1
+    sample_rate_hz: float = 1e9
+    fifo_depth: int = 16
+    refill_rate_hz: float = 1e9
+    issue_latency_s: float = 4e-9
+
+    def __post_init__(self) -> None:
+        check_int("qubits_per_channel", self.qubits_per_channel, 1, 4096)
+        check_positive("sample_rate_hz", self.sample_rate_hz)
+        check_int("fifo_depth", self.fifo_depth, 1, 1_000_000)
+        check_positive("refill_rate_hz", self.refill_rate_hz)
+        _nonneg("issue_latency_s", self.issue_latency_s)
+
+
+@dataclass(frozen=True)
+class Qubit:
+    """The qubits the stack drives (transmon-like).
+
+    Parameters
+    ----------
+    levels : {2, 3}, default=2
+        Levels simulated at pulse level (3 adds leakage).
+    t1_s, t2_s : float or None, default=None
+        Relaxation and coherence times, s; None for none. ``t2_s <= 2 * t1_s``.
+    gate_1q_s, gate_2q_s : float, default=20e-9, 100e-9
+        Single- and two-qubit gate durations, s.
+    anharmonicity_hz : float, default=-200e6
+        ``f12 - f01``, Hz (nonzero).
+    """
+
+    levels: int = 2
+    t1_s: float | None = None
+    t2_s: float | None = None
+    gate_1q_s: float = 20e-9
+    gate_2q_s: float = 100e-9
+    anharmonicity_hz: float = -200e6
+
+    def __post_init__(self) -> None:
+        check_int("levels", self.levels, 2, 3)
+        for name in ("t1_s", "t2_s"):
+            if getattr(self, name) is not None:
+                check_positive(name, getattr(self, name))
+        if self.t1_s is not None and self.t2_s is not None and self.t2_s > 2 * self.t1_s:
+            raise ValueError(f"t2_s: must be <= 2 * t1_s = {2 * self.t1_s:g}, got {self.t2_s:g}")
+        check_positive("gate_1q_s", self.gate_1q_s)
+        check_positive("gate_2q_s", self.gate_2q_s)
+        if check_finite("anharmonicity_hz", self.anharmonicity_hz) == 0:
+            raise ValueError("anharmonicity_hz: must be a finite number, not 0, got 0")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Readout of ``<Z_q>``.
+
+    Parameters
+    ----------
+    readout_error : tuple of float, default=(0.0, 0.0)
+        ``(e0, e1)``: P(read 1 | 0) and P(read 0 | 1), each in [0, 1), ``e0 + e1 < 1``.
+    shots : int, default=0
+        Samples per input; 0 means exact expectation values.
+    """
+
+    readout_error: tuple[float, float] = (0.0, 0.0)
+    shots: int = 0
+
+    def __post_init__(self) -> None:
+        e = tuple(self.readout_error)
+        if len(e) != 2:
+            raise ValueError(f"readout_error: must be a pair (e0, e1), got {self.readout_error!r}")
+        e0, e1 = (_nonneg("readout_error", v) for v in e)
+        if e0 + e1 >= 1:
+            raise ValueError(f"readout_error: must have e0 + e1 < 1, got {e0:g} + {e1:g}")
+        object.__setattr__(self, "readout_error", (e0, e1))
+        check_int("shots", self.shots, 0, 10**9)
+
+
+@dataclass(frozen=True)
+class Device:
+    """Everything a QNN's accuracy can depend on in the hardware.
+
+    Parameters
+    ----------
+    angle_dac : DACConfig
+        The DAC that plays the trainable rotation angles.
+    encoding_dac : DACConfig
+        The DAC that plays the data-encoding angles (``bits=inf``: ideal).
+    stack : ControlStack
+    qubit : Qubit
+    measurement : Measurement
+    """
+
+    angle_dac: DACConfig = field(default_factory=DACConfig)
+    encoding_dac: DACConfig = field(default_factory=lambda: DACConfig(stream=1))
+    stack: ControlStack = field(default_factory=ControlStack)
+    qubit: Qubit = field(default_factory=Qubit)
+    measurement: Measurement = field(default_factory=Measurement)
+
+    @property
+    def chip_seed(self) -> int:
+        """The chip: seed of the angle DAC's mismatch draw."""
+        return self.angle_dac.chip_seed
+
+
+
+def encoding_dac(angle_dac: DACConfig, encode_bits: int | float) -> DACConfig:
+    """The encoding DAC on the chip of ``angle_dac``: the same design at ``encode_bits``.
+
+    It shares the chip seed and draws its mismatch from its own stream
+    (``stream=1``); ``encode_bits = inf`` is ideal encoding.
+    """
+    return replace(angle_dac, bits=encode_bits, stream=1)
+
+
+def as_dac(dac: DACConfig | int | float) -> DACConfig:
+    """``dac`` itself, or for a bare resolution (int or inf) the ideal DAC of that many bits."""
+    return dac if isinstance(dac, DACConfig) else DACConfig(bits=dac)

@@ -1,0 +1,244 @@
+"""The one training path: a QNN, a training recipe and a device in; a trained model out.
+
+``cosim train``, :class:`qnn.classifier.QNNClassifier`, the study stages and
+the claim tests all call :func:`fit`, so the same settings give the same model
+from every entry. :func:`fit` owns the seeding:
+
+* the training seed draws the initial angles, then the per-epoch shuffles,
+  and a stream spawned from it (which does not advance it) drives the
+  stochastic rounding;
+* the chip seed of the device's DACs (:class:`qnn.device.DACConfig`) draws
+  their unit-element mismatch, independently of the training seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from hardware_models.validation import check_finite, check_int, check_positive
+from qnn.architectures import Architecture, get_architecture
+from qnn.device import Device
+from qnn.executor import Executor
+from qnn.model import Readout
+from qnn.ptq import encoding_hook
+from qnn.stores import StoreDiagnostics, make_store
+from qnn.training import StepInfo, TrainResult, init_theta, train
+from qnn.vocabulary import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_EPOCHS,
+    DEFAULT_KERNEL,
+    DEFAULT_LR,
+    DEFAULT_OPTIMIZER,
+    DEFAULT_QUANTIZER,
+    DEFAULT_SCHEDULE,
+    DEFAULT_SELECT,
+    DEFAULT_TEMPERATURE,
+    KERNELS,
+    MAX_EPOCHS,
+    OPTIMIZERS,
+    QUANTIZERS,
+    SCHEDULES,
+    SELECTIONS,
+    check_choice,
+)
+
+SeedLike = int | np.random.Generator
+#: Largest learning rate any entry accepts, rad per step.
+MAX_LR = 100.0
+#: Largest rounding temperature any entry accepts.
+MAX_TEMPERATURE = 100.0
+#: Largest mini-batch any entry accepts.
+MAX_BATCH_SIZE = 1_000_000
+
+
+@dataclass(frozen=True)
+class TrainingRecipe:
+    """How to train: the quantizer and its temperature, and the optimisation.
+
+    Parameters
+    ----------
+    quantizer : {"none", "deterministic", "stochastic", "ste"}, default="none"
+        How the angles are held on the angle DAC during training (see
+        :mod:`qnn.stores`); ``none`` trains in float.
+    temperature : float, default=1.0
+        Start temperature ``T0 >= 0`` of stochastic rounding (1 = unbiased).
+    temperature_final : float or None, default=None
+        End temperature; None picks the schedule's default.
+    schedule : {"constant", "linear", "exp", "cosine"}, default="constant"
+        Temperature schedule over epochs.
+    kernel : {"tilt", "boltzmann"}, default="tilt"
+        Rounding kernel of the stochastic store.
+    epochs : int, default=200
+    lr : float, default=0.02
+        Learning rate, rad per step for Adam.
+    batch_size : int, default=16
+    optimizer : {"adam", "sgd"}, default="adam"
+    select : {"best_loss", "best_val", "last"}, default="best_loss"
+        Which epoch's angles are returned (see :func:`qnn.training.train`).
+    """
+
+    quantizer: str = DEFAULT_QUANTIZER
+    temperature: float = DEFAULT_TEMPERATURE
+    temperature_final: float | None = None
+    schedule: str = DEFAULT_SCHEDULE
+    kernel: str = DEFAULT_KERNEL
+    epochs: int = DEFAULT_EPOCHS
+    lr: float = DEFAULT_LR
+    batch_size: int = DEFAULT_BATCH_SIZE
+    optimizer: str = DEFAULT_OPTIMIZER
+    select: str = DEFAULT_SELECT
+
+    def __post_init__(self) -> None:
+        check_choice(self.quantizer, QUANTIZERS, "quantizer")
+        for name in ("temperature", "temperature_final"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= check_finite(name, value) <= MAX_TEMPERATURE:
+                raise ValueError(f"{name}: must be a number 0..{MAX_TEMPERATURE:g}, got {value!r}")
+        check_choice(self.schedule, SCHEDULES, "schedule")
+        if self.schedule == "exp" and self.temperature == 0:
+            raise ValueError("temperature: must be > 0 with schedule exp, got 0")
+        check_choice(self.kernel, KERNELS, "kernel")
+        check_int("epochs", self.epochs, 1, MAX_EPOCHS)
+        if check_positive("lr", self.lr) > MAX_LR:
+            raise ValueError(f"lr: must be a number > 0 and <= {MAX_LR:g}, got {self.lr!r}")
+        check_int("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
+        check_choice(self.optimizer, OPTIMIZERS, "optimizer")
+        check_choice(self.select, SELECTIONS, "select")
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """A trained QNN and what its training saw.
+
+    Attributes
+    ----------
+    theta : ndarray of shape (n_params,)
+        The returned angles as the circuit sees them (realized DAC levels for
+        a quantized store), rad.
+    codes : ndarray of int64 or None
+        DAC codes of the returned epoch; None for float training.
+    final_codes : ndarray of int64 or None
+        Codes after the last step; None for float training.
+    theta0 : ndarray
+        Initial float angles, rad.
+    initial_theta : ndarray
+        The initial angles as loaded into the store (rounded to the DAC), rad.
+    epoch : int
+        0-based returned epoch.
+    history : TrainResult
+        Per-epoch losses and accuracies, step count and wall time.
+    diagnostics : StoreDiagnostics
+        What the parameter store saw.
+    executor : Executor
+        The executor training used (architecture, encoding DAC); evaluate
+        the model with it.
+    readout : Readout
+    """
+
+    theta: np.ndarray
+    codes: np.ndarray | None
+    final_codes: np.ndarray | None
+    theta0: np.ndarray
+    initial_theta: np.ndarray
+    epoch: int
+    history: TrainResult
+    diagnostics: StoreDiagnostics
+    executor: Executor
+    readout: Readout
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """Mean cross-entropy (nats) and accuracy of the returned model on ``(x, y)``."""
+        return self.executor.evaluate(x, y, self.theta, self.readout)
+
+
+def training_streams(seed: SeedLike) -> tuple[np.random.Generator, np.random.Generator]:
+    """The training stream (initial angles, then shuffles) and the rounding stream.
+
+    The rounding stream is spawned, so it does not advance the training
+    stream: a quantized run starts from the same angles and sees the same
+    mini-batches as a float run with the same seed. (It is the third spawned
+    child, as it has been since the first studies, so stored results stay
+    comparable.)
+    """
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(
+        check_int("seed", seed, 0, 2**32 - 1))
+    return rng, rng.spawn(3)[2]
+
+
+def fit(
+    arch: str | Architecture,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    n_classes: int,
+    recipe: TrainingRecipe,
+    device: Device,
+    seed: SeedLike,
+    x_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
+    callback: Callable[[StepInfo], None] | None = None,
+) -> FitResult:
+    """Train the architecture's angles under ``recipe`` on ``device``.
+
+    Parameters
+    ----------
+    arch : str or Architecture
+    x : ndarray of shape (N, n_qubits)
+        Encoding angles of the training set, rad.
+    y : ndarray of int, shape (N,)
+        Labels ``0 .. n_classes - 1``.
+    n_classes : int
+    recipe : TrainingRecipe
+    device : Device
+        The angle DAC holds the trained angles (for a quantized recipe; its
+        resolution sets the LSB of the diagnostics for a float one), the
+        encoding DAC plays the data angles.
+    seed : int or numpy.random.Generator
+        The training seed (see the module docstring).
+    x_val, y_val : ndarray, optional
+        Validation set, evaluated every epoch and seen by ``recipe.select``.
+    callback : callable, optional
+        Called with a :class:`~qnn.training.StepInfo` after every step.
+
+    Returns
+    -------
+    FitResult
+    """
+    arch = get_architecture(arch)
+    rng, rounding = training_streams(seed)
+    store = make_store(recipe.quantizer, device.angle_dac, temperature=recipe.temperature,
+                       schedule=recipe.schedule, t_final=recipe.temperature_final,
+                       seed=rounding, kernel=recipe.kernel)
+    executor = Executor(arch, encode=encoding_hook(device.encoding_dac))
+    readout = Readout(n_classes)
+    theta0 = init_theta(arch, rng)  # what train() would draw first from the same rng
+    store.init(theta0)
+    initial_theta = np.array(store.circuit_theta, dtype=float)
+    has_codes = hasattr(store, "codes")
+    codes_per_epoch: list[np.ndarray] = []
+
+    def record(info: StepInfo) -> None:
+        if has_codes and info.batch == info.n_batches - 1:
+            codes_per_epoch.append(info.store.codes)  # type: ignore[attr-defined]
+        if callback is not None:
+            callback(info)
+
+    history = train(executor, x, y, n_classes=n_classes, x_val=x_val, y_val=y_val,
+                    epochs=recipe.epochs, lr=recipe.lr, batch_size=recipe.batch_size,
+                    optimizer=recipe.optimizer, select=recipe.select, seed=rng, theta0=theta0,
+                    store=store, readout=readout, callback=record)
+    return FitResult(
+        theta=history.theta,
+        codes=codes_per_epoch[history.epoch] if has_codes else None,
+        final_codes=np.asarray(store.codes) if has_codes else None,  # type: ignore[attr-defined]
+        theta0=np.array(theta0),
+        initial_theta=initial_theta,
+        epoch=history.epoch,
+        history=history,
+        diagnostics=store.diagnostics(),
+        executor=executor,
+        readout=readout,
+    )
