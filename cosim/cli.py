@@ -32,8 +32,23 @@ def _fail(message: str, status: int = EXIT_USAGE) -> NoReturn:
     sys.exit(status)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the parser with one subparser per command module."""
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    """The command named by ``argv``, if its first word is one; ``None`` otherwise."""
+    return argv[0] if argv and argv[0] in COMMANDS else None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Build the parser with one subparser per command module.
+
+    Parameters
+    ----------
+    command : str, optional
+        When given, only this command's module is imported and given its
+        options; the other commands get empty subparsers. Command modules may
+        import heavy libraries at module level (``train`` pulls in the training
+        stack and scipy), so this keeps ``cosim dac`` from paying for them.
+        ``None`` imports every command, for ``cosim --help`` and usage errors.
+    """
     parser = _Parser(
         prog="cosim",
         description="Cryogenic control-stack co-design simulator.",
@@ -41,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cosim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
+        if command is not None and name != command:
+            sub.add_parser(name)
+            continue
         module = importlib.import_module(f"cosim.commands.{name}")
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
@@ -50,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit status."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_chosen_command(argv))
     args = parser.parse_args(argv)
     if getattr(args, "_module", None) is None:
         _fail("cosim: a COMMAND is required, one of " + ", ".join(COMMANDS) + " (see cosim --help)")
