@@ -11,6 +11,7 @@ import datetime as _dt
 import logging
 import math
 import multiprocessing
+import os
 import signal
 import socket
 import time
@@ -28,6 +29,30 @@ from cosim.studies.store import Metric, PointResult, check_metric_name
 Evaluate = Callable[[dict[str, Any]], Mapping[str, Any]]
 Task = tuple[str, dict[str, Any]]
 WORKER_DIED = "worker process died while evaluating this point (a crash or out of memory)"
+BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                         "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+"""Environment variables that size the thread pools of BLAS and OpenMP libraries."""
+
+
+def limit_blas_threads() -> Any:
+    """Run BLAS and OpenMP on one thread in this process, for good.
+
+    A study runs one point per worker process and as many workers as cores;
+    a multi-threaded BLAS in every worker would oversubscribe the cores, and
+    the small matrices of a point gain nothing from threads. The variables
+    cover libraries loaded later (scipy ships its own OpenBLAS); threadpoolctl
+    resizes the ones already loaded.
+
+    Returns
+    -------
+    threadpoolctl.threadpool_limits
+        The limiter; ``restore_original_limits()`` undoes it for the loaded libraries.
+    """
+    from threadpoolctl import threadpool_limits
+
+    for name in BLAS_THREAD_VARIABLES:
+        os.environ[name] = "1"
+    return threadpool_limits(limits=1)
 
 
 def _metric(name: str, value: Any) -> Metric:
@@ -80,16 +105,17 @@ def run_inline(tasks: Iterable[Task], evaluate: Evaluate) -> Iterator[PointResul
 # --- local process pool ------------------------------------------------------------------
 
 
-def _ignore_sigint() -> None:
+def _init_worker() -> None:
     # Ctrl-C is handled once, by the parent, which then stops the workers;
     # otherwise every worker would print its own KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    limit_blas_threads()
 
 
 def _executor(workers: int) -> ProcessPoolExecutor:
     # spawn: workers start clean, without copies of the parent's threads
     # (tqdm's monitor, sqlite) that fork would duplicate mid-state.
-    return ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint,
+    return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                                mp_context=multiprocessing.get_context("spawn"))
 
 
@@ -195,6 +221,12 @@ def run_dask(tasks: Iterable[Task], evaluate: Evaluate, *, client: Any) -> Itera
     """
     import distributed
 
+    from cosim.studies.dask_workers import OneBlasThread
+
+    # Workers started by a nanny already get OMP_NUM_THREADS=1 and friends;
+    # the plugin also covers workers without one and BLAS loaded before.
+    plugin = OneBlasThread()
+    client.register_plugin(plugin)
     futures = {}
     for task in tasks:
         future = client.submit(evaluate_point, evaluate, *task, key=f"cosim-point-{task[0]}",
@@ -209,3 +241,4 @@ def run_dask(tasks: Iterable[Task], evaluate: Evaluate, *, client: Any) -> Itera
                 yield failed(task, f"{type(exc).__name__}: {exc}")
     finally:
         client.cancel(list(futures))
+        client.unregister_worker_plugin(plugin.name)
