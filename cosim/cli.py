@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from cosim import __version__
 from cosim.commands import COMMANDS
-from cosim.errors import EXIT_FAILURE, EXIT_USAGE, CosimInputError, NotBuiltError
+from cosim.errors import EXIT_FAILURE, EXIT_USAGE, CosimInputError, NotBuiltError, printable
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _fail(message: str, status: int = EXIT_USAGE) -> NoReturn:
-    line = " ".join(str(message).split())
+    line = printable(" ".join(str(message).split()))
     sys.stderr.write(f"error: {line}\n")
     sys.exit(status)
 
