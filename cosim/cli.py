@@ -26,6 +26,9 @@ class _Parser(argparse.ArgumentParser):
         _fail(f"{self.prog}: {message}")
 
 
+EXIT_BROKEN_PIPE = 141
+
+
 def _fail(message: str, status: int = EXIT_USAGE) -> NoReturn:
     line = printable(" ".join(str(message).split()))
     sys.stderr.write(f"error: {line}\n")
@@ -74,7 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "_module", None) is None:
         _fail("cosim: a COMMAND is required, one of " + ", ".join(COMMANDS) + " (see cosim --help)")
     try:
-        return int(args._module.run(args) or 0)
+        status = int(args._module.run(args) or 0)
+        sys.stdout.flush()  # inside the try: a closed pipe surfaces here, not at exit
+        return status
+    except BrokenPipeError:
+        return _stdout_closed()
     except CosimInputError as exc:
         _fail(str(exc))
     except NotBuiltError as exc:
@@ -89,6 +96,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _fail(f"internal: {type(exc).__name__}: {exc} (set COSIM_DEBUG=1 for a traceback)",
               EXIT_FAILURE)
+
+
+def _stdout_closed() -> int:
+    """End quietly when the reader of stdout went away (``cosim dac --json | head -c 10``).
+
+    As the Python documentation advises for SIGPIPE: point stdout at devnull,
+    so that the flush at exit cannot raise again, and exit with the status a
+    process killed by SIGPIPE has, 128 + 13.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":
