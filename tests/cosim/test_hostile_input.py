@@ -177,6 +177,37 @@ def test_a_hostile_scenario_stops_run_before_any_work(work: Path) -> None:
     check_case(work, ["run", "bomb.yaml", "--out", "afile/x"], "f: holds more than")
 
 
+# -- results directories -----------------------------------------------------------------------
+
+
+def _results_of(name: str) -> Callable[[Path], None]:
+    def make(out: Path) -> None:
+        from cosim.studies.store import DB_NAME, ResultStore
+
+        with ResultStore(out / DB_NAME) as store:
+            store.set_meta("scenario", {"name": name})
+    return make
+
+
+RESULTS_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
+    "another scenario's results": (_results_of("other"), "holds the results of scenario "
+                                                         "'other', not 'quickstart'"),
+    "not a database": (lambda out: (out / "results.sqlite").write_bytes(b"\0" * 4096),
+                       "results.sqlite: is not a cosim results database"),
+}
+
+
+@pytest.mark.parametrize("case", list(RESULTS_CASES))
+def test_results_directories(work: Path, case: str) -> None:
+    make, needle = RESULTS_CASES[case]
+    (work / "res").mkdir()
+    make(work / "res")
+    before = sorted(p.name for p in (work / "res").iterdir())
+    check_case(work, ["run", str(ROOT / "studies/quickstart.yaml"), "--out", "res"], needle)
+    after = sorted(p.name for p in (work / "res").iterdir() if p.name != ".cosim.lock")
+    assert after == before
+
+
 # -- environment and data files ----------------------------------------------------------------
 
 
