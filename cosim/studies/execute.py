@@ -14,6 +14,8 @@ import multiprocessing
 import os
 import signal
 import socket
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -105,10 +107,36 @@ def run_inline(tasks: Iterable[Task], evaluate: Evaluate) -> Iterator[PointResul
 # --- local process pool ------------------------------------------------------------------
 
 
-def _init_worker() -> None:
+def die_with_parent(parent_pid: int, *, poll_s: float = 1.0) -> None:
+    """End this process when ``parent_pid``, its parent, ends, however it ends.
+
+    Pool workers outlive a parent killed by SIGKILL, SIGTERM or SIGHUP
+    unless told otherwise, each holding its memory and the parent's pipes (so
+    ``cosim run ... | tee log`` never returns). On Linux the kernel sends
+    SIGTERM on the parent's death (``prctl(PR_SET_PDEATHSIG)``); elsewhere a
+    daemon thread polls the parent id every ``poll_s`` seconds.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    else:  # pragma: no cover - no prctl
+        def watch() -> None:
+            while os.getppid() == parent_pid:
+                time.sleep(poll_s)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="cosim-parent-watch", daemon=True).start()
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _init_worker(parent_pid: int) -> None:
     # Ctrl-C is handled once, by the parent, which then stops the workers;
     # otherwise every worker would print its own KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent_pid)
     limit_blas_threads()
 
 
@@ -116,6 +144,7 @@ def _executor(workers: int) -> ProcessPoolExecutor:
     # spawn: workers start clean, without copies of the parent's threads
     # (tqdm's monitor, sqlite) that fork would duplicate mid-state.
     return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                               initargs=(os.getpid(),),
                                mp_context=multiprocessing.get_context("spawn"))
 
 
