@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from cosim import __version__
 from cosim.commands import COMMANDS
-from cosim.errors import EXIT_FAILURE, EXIT_USAGE, CosimInputError
+from cosim.errors import EXIT_FAILURE, EXIT_USAGE, CosimInputError, printable
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,14 +26,32 @@ class _Parser(argparse.ArgumentParser):
         _fail(f"{self.prog}: {message}")
 
 
+EXIT_BROKEN_PIPE = 141
+
+
 def _fail(message: str, status: int = EXIT_USAGE) -> NoReturn:
-    line = " ".join(str(message).split())
+    line = printable(" ".join(str(message).split()))
     sys.stderr.write(f"error: {line}\n")
     sys.exit(status)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the parser with one subparser per command module."""
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    """The command named by ``argv``, if its first word is one; ``None`` otherwise."""
+    return argv[0] if argv and argv[0] in COMMANDS else None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Build the parser with one subparser per command module.
+
+    Parameters
+    ----------
+    command : str, optional
+        When given, only this command's module is imported and given its
+        options; the other commands get empty subparsers. Command modules may
+        import heavy libraries at module level (``train`` pulls in the training
+        stack and scipy), so this keeps ``cosim dac`` from paying for them.
+        ``None`` imports every command, for ``cosim --help`` and usage errors.
+    """
     parser = _Parser(
         prog="cosim",
         description="Cryogenic control-stack co-design simulator.",
@@ -41,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cosim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
+        if command is not None and name != command:
+            sub.add_parser(name)
+            continue
         module = importlib.import_module(f"cosim.commands.{name}")
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
@@ -50,12 +71,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit status."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_chosen_command(argv))
     args = parser.parse_args(argv)
     if getattr(args, "_module", None) is None:
         _fail("cosim: a COMMAND is required, one of " + ", ".join(COMMANDS) + " (see cosim --help)")
     try:
-        return int(args._module.run(args) or 0)
+        status = int(args._module.run(args) or 0)
+        sys.stdout.flush()  # inside the try: a closed pipe surfaces here, not at exit
+        return status
+    except BrokenPipeError:
+        return _stdout_closed()
     except CosimInputError as exc:
         _fail(str(exc))
     except (ValueError, FileNotFoundError) as exc:
@@ -68,6 +94,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _fail(f"internal: {type(exc).__name__}: {exc} (set COSIM_DEBUG=1 for a traceback)",
               EXIT_FAILURE)
+
+
+def _stdout_closed() -> int:
+    """End quietly when the reader of stdout went away (``cosim dac --json | head -c 10``).
+
+    As the Python documentation advises for SIGPIPE: point stdout at devnull,
+    so that the flush at exit cannot raise again, and exit with the status a
+    process killed by SIGPIPE has, 128 + 13.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@ exit status 2 and no traceback.
 
 from __future__ import annotations
 
+import reprlib
+from typing import Any
+
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -28,3 +31,26 @@ class CosimInputError(ValueError):
         self.message = message
         super().__init__(f"{where}: {message}")
 
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 60
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxset = _SHOWN.maxdict = 6
+_SHOWN.maxlevel = 3
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` cut to a few dozen characters, for error messages.
+
+    A scenario value may be a list of a hundred thousand items; quoting it
+    whole would bury the message (or, expanded from YAML aliases, fill memory).
+    """
+    return _SHOWN.repr(value)
+
+
+def printable(text: str) -> str:
+    """``text`` with every non-printable character escaped (``\\x1b``, ``\\u202e``).
+
+    Messages quote names from scenario files and arguments; an escape sequence
+    in one must not reach the terminal, where it could rewrite what is shown.
+    """
+    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in text)

@@ -2,30 +2,23 @@
 
 from typing import Any
 
-from qnn.architectures import PRESETS, Architecture, Op, get_architecture
-from qnn.circuits import (
-    expectation_z,
-    expectation_z_gates,
-    expectation_z_unitaries,
-    expectation_z_vjp,
-    gate_encoding,
-    value_and_grad,
-)
-from qnn.device import ControlStack, DACConfig, Device, Measurement, Qubit
-from qnn.executor import Executor
-from qnn.gateset import GateSet, IdealGateSet, TableGateSet, rotation
-from qnn.model import Readout
-from qnn.training import ParameterStore, StepInfo, TrainResult, train
-
-# These pull in scikit-learn; import them on first use so `import qnn` stays light.
+# Every public name is imported on first use, so that `import qnn.vocabulary`
+# (which a command line needs to build its parser) does not load the simulator,
+# the training stack, scipy or scikit-learn.
 _LAZY = {
+    **dict.fromkeys(("PRESETS", "Architecture", "Op", "get_architecture"), "qnn.architectures"),
+    **dict.fromkeys(("expectation_z", "expectation_z_gates", "expectation_z_unitaries",
+                     "expectation_z_vjp", "gate_encoding", "value_and_grad"), "qnn.circuits"),
+    **dict.fromkeys(("ControlStack", "DACConfig", "Device", "Measurement", "Qubit"),
+                    "qnn.device"),
+    "Executor": "qnn.executor",
+    **dict.fromkeys(("GateSet", "IdealGateSet", "TableGateSet", "rotation"), "qnn.gateset"),
+    "Readout": "qnn.model",
+    **dict.fromkeys(("ParameterStore", "StepInfo", "TrainResult", "train"), "qnn.training"),
     "QNNClassifier": "qnn.classifier",
-    "TrainingRecipe": "qnn.fit",
-    "FitResult": "qnn.fit",
-    "fit": "qnn.fit",
+    **dict.fromkeys(("TrainingRecipe", "FitResult", "fit"), "qnn.fit"),
     "AngleEncoder": "qnn.preprocess",
-    "Dataset": "qnn.datasets",
-    "load_dataset": "qnn.datasets",
+    **dict.fromkeys(("Dataset", "load_dataset"), "qnn.datasets"),
 }
 
 
@@ -37,37 +30,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'qnn' has no attribute {name!r}")
 
 
-__all__ = [
-    "PRESETS",
-    "AngleEncoder",
-    "Architecture",
-    "Dataset",
-    "ControlStack",
-    "DACConfig",
-    "Device",
-    "Executor",
-    "FitResult",
-    "Measurement",
-    "Qubit",
-    "TrainingRecipe",
-    "fit",
-    "GateSet",
-    "IdealGateSet",
-    "Op",
-    "ParameterStore",
-    "QNNClassifier",
-    "Readout",
-    "StepInfo",
-    "TableGateSet",
-    "TrainResult",
-    "expectation_z",
-    "expectation_z_gates",
-    "expectation_z_unitaries",
-    "expectation_z_vjp",
-    "gate_encoding",
-    "get_architecture",
-    "load_dataset",
-    "rotation",
-    "train",
-    "value_and_grad",
-]
+__all__ = sorted(_LAZY)

@@ -8,11 +8,11 @@ significant axis, so the dense operator of a layer is the Kronecker product
 A variational layer is "one fused 2x2 per wire, then the CNOT ring". The ring
 is a permutation of basis states. Two interchangeable kernels apply a layer:
 
-* dense (``n <= DENSE_MAX_QUBITS``): the layer, ring included, is one
+* dense (see :func:`use_dense`): the layer, ring included, is one
   ``2**n x 2**n`` matrix and the whole batch goes through one matrix product.
   For the 4-qubit presets that is a ``(B, 16) @ (16, 16)`` product, far
   cheaper than many small per-wire calls;
-* per wire (larger ``n``): each 2x2 acts on its axis of the batch, then the
+* per wire (otherwise): each 2x2 acts on its axis of the batch, then the
   ring is a fancy-index gather. Memory and time stay ``O(B * 2**n)``.
 
 Nothing here loops over samples.
@@ -26,8 +26,14 @@ import numpy as np
 
 from qnn.architectures import Architecture
 
-# Above this the dense layer matrix (4**n entries) costs more than it saves.
+# Up to this many qubits the dense kernel is the faster one at every batch size.
 DENSE_MAX_QUBITS = 6
+# Above it, building the dense matrix and reducing the D x D transition matrix
+# (O(n 4**n) per layer) pays only over a large enough batch: the smallest batch
+# at which dense won for both presets widened to n qubits in
+# benchmarks/bench_dense_threshold.py (one BLAS thread). From 9 qubits on the
+# per-wire kernel won at every measured batch up to 256.
+DENSE_MIN_BATCH = {7: 32, 8: 256}
 
 _PAULI = {
     "x": np.array([[0, 1], [1, 0]], dtype=complex),
@@ -121,6 +127,21 @@ def layer_matrices(arch: Architecture, unitaries: np.ndarray) -> np.ndarray:
     return kron[..., src, :]
 
 
+def use_dense(n_qubits: int, batch: int | None = None) -> bool:
+    """Whether the dense kernel is the faster one for ``batch`` states of ``n_qubits``.
+
+    Parameters
+    ----------
+    n_qubits : int
+    batch : int, optional
+        Number of states run together; unknown counts as small.
+    """
+    if n_qubits <= DENSE_MAX_QUBITS:
+        return True
+    least = DENSE_MIN_BATCH.get(n_qubits)
+    return least is not None and batch is not None and batch >= least
+
+
 def _apply_wire(state: np.ndarray, u: np.ndarray, wire: int, n: int) -> np.ndarray:
     """Apply a 2x2 ``u`` on ``wire`` of a ``(B, 2**n)`` batch; returns a new array."""
     view = state.reshape(-1, 2, 1 << (n - 1 - wire))
@@ -139,14 +160,18 @@ class LayerStack:
     arch : Architecture
     unitaries : ndarray of shape (n_layers, n_qubits, 2, 2)
         Fused rotation of every wire in every layer.
+    batch : int, optional
+        Number of states the stack will run at once; it picks the kernel
+        (:func:`use_dense`). Both kernels give the same states to rounding.
     """
 
-    def __init__(self, arch: Architecture, unitaries: np.ndarray) -> None:
+    def __init__(self, arch: Architecture, unitaries: np.ndarray,
+                 batch: int | None = None) -> None:
         self.arch = arch
         self.unitaries = unitaries
         self.n = arch.n_qubits
         self.src, self.dest = ring_permutation(arch)
-        self.dense = self.n <= DENSE_MAX_QUBITS
+        self.dense = use_dense(self.n, batch)
         if self.dense:
             self.mats = layer_matrices(arch, unitaries)
 

@@ -156,7 +156,7 @@ def expectation_z_unitaries(
     want = (arch.n_layers, arch.n_qubits, 2, 2)
     if unitaries.shape != want:
         raise ValueError(f"unitaries: must have shape {want}, got {unitaries.shape}")
-    psi = LayerStack(arch, unitaries).forward(encoding_state(arch, x, encode))
+    psi = LayerStack(arch, unitaries, batch=len(x)).forward(encoding_state(arch, x, encode))
     return (psi.real**2 + psi.imag**2) @ z_table(arch.n_qubits)
 
 
@@ -256,7 +256,7 @@ def value_and_grad(
     theta = _check_theta(arch, theta)
     x = _check_x(arch, x)
     mats = rotation_matrices(arch, theta)
-    stack = LayerStack(arch, fuse(mats))
+    stack = LayerStack(arch, fuse(mats), batch=len(x))
     zt = z_table(arch.n_qubits)
 
     psi = stack.forward(encoding_state(arch, x, encode))

@@ -25,13 +25,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import tempfile
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -41,6 +44,11 @@ IDX_STEMS = (
     "t10k-images-idx3-ubyte",
     "t10k-labels-idx1-ubyte",
 )
+MAX_IDX_BYTES = 1 << 30
+"""Largest IDX payload read, bytes (1 GiB; the MNIST training images are 47 MB)."""
+MAX_IDX_RANK = 4
+IMAGE_SHAPE = (28, 28)
+"""Height and width of every MNIST-like image, pixels."""
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 DEFAULT_TIMEOUT_S = 10.0
 
@@ -154,31 +162,70 @@ class Images:
 # -- IDX files and checksums -------------------------------------------------------------------
 
 
-def read_idx(path: str | Path) -> np.ndarray:
+def read_idx(path: str | Path, *, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
     """Parse one IDX file (``.gz`` or uncompressed) into an array.
+
+    The header is checked before the payload is read: the payload size is
+    computed with Python integers (a forged header cannot wrap around) and
+    must be at most ``max_bytes``; the payload is then read in chunks, so
+    neither a lying header nor a gzip bomb can make it allocate more.
+
+    Parameters
+    ----------
+    path : str or Path
+    max_bytes : int, default=MAX_IDX_BYTES
+        Largest payload accepted, bytes.
 
     Raises
     ------
     ValueError
-        If the magic number, dtype code or payload length is wrong.
+        The file is not a readable IDX file (bad magic number, dtype code or
+        rank, truncated, too large, longer than its header says, or a broken
+        gzip stream). The message starts with the path.
     """
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
-        raise ValueError(f"{path}: not an IDX file (bad magic number)")
-    ndim = data[3]
-    dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
-    dtype = np.dtype(_IDX_DTYPES[data[2]])
-    offset = 4 + 4 * ndim
-    expected = int(np.prod(dims)) * dtype.itemsize
-    if len(data) - offset != expected:
-        raise ValueError(
-            f"{path}: IDX payload is {len(data) - offset} bytes, header says {expected}"
-        )
-    array = np.frombuffer(data, dtype=dtype, offset=offset).reshape(dims)
+    try:
+        with opener(path, "rb") as f:
+            head = _read_exactly(f, 4)
+            if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in _IDX_DTYPES:
+                raise ValueError(f"{path}: not an IDX file (bad magic number)")
+            ndim = head[3]
+            if not 1 <= ndim <= MAX_IDX_RANK:
+                raise ValueError(f"{path}: IDX rank must be 1..{MAX_IDX_RANK}, got {ndim}")
+            raw_dims = _read_exactly(f, 4 * ndim)
+            if len(raw_dims) < 4 * ndim:
+                raise ValueError(f"{path}: IDX header is truncated")
+            dims = tuple(int.from_bytes(raw_dims[i:i + 4], "big") for i in range(0, 4 * ndim, 4))
+            dtype = np.dtype(_IDX_DTYPES[head[2]])
+            expected = math.prod(dims) * dtype.itemsize  # Python ints: no overflow
+            if expected > max_bytes:
+                raise ValueError(f"{path}: IDX header declares {expected} bytes of data "
+                                 f"(shape {dims}), more than the {max_bytes} accepted")
+            payload = _read_exactly(f, expected + 1)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        if isinstance(exc, FileNotFoundError):
+            raise
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise ValueError(f"{path}: cannot be read as an IDX file ({reason})") from None
+    if len(payload) != expected:
+        size = "more than" if len(payload) > expected else f"{len(payload)} bytes, not"
+        raise ValueError(f"{path}: IDX payload is {size} the {expected} bytes the header says")
+    array = np.frombuffer(payload, dtype=dtype).reshape(dims)
     return array.astype(dtype.newbyteorder("="))
+
+
+def _read_exactly(f: BinaryIO, n: int, chunk: int = 1 << 24) -> bytes:
+    """Up to ``n`` bytes, read in chunks so a short file never allocates ``n``."""
+    parts: list[bytes] = []
+    left = n
+    while left > 0:
+        part = f.read(min(chunk, left))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
 
 
 def sha256_file(path: str | Path) -> str:
@@ -203,21 +250,42 @@ def find_idx_files(directory: str | Path) -> dict[str, Path] | None:
     return found
 
 
-def load_idx_dir(directory: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """Images ``(N, 28, 28)`` uint8 and labels ``(N,)`` from a directory of IDX files.
+def load_idx_dir(directory: str | Path, *, image_shape: tuple[int, int] = IMAGE_SHAPE
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Images ``(N, *image_shape)`` uint8 and labels ``(N,)`` from a directory of IDX files.
 
     The official training and test files are concatenated (train first);
     :mod:`qnn.datasets` makes its own stratified split.
+
+    Raises
+    ------
+    FileNotFoundError
+        A file is missing.
+    ValueError
+        A file is not IDX, or holds the wrong dtype, rank or image shape, or
+        labels outside 0..9, or a label count that does not match its images.
+        The message names the file.
     """
     files = find_idx_files(directory)
     if files is None:
         raise FileNotFoundError(f"{directory}: missing IDX files (need {', '.join(IDX_STEMS)})")
     parts = {stem: read_idx(path) for stem, path in files.items()}
+    for split in ("train", "t10k"):
+        images_stem, labels_stem = f"{split}-images-idx3-ubyte", f"{split}-labels-idx1-ubyte"
+        images, labels = parts[images_stem], parts[labels_stem]
+        want = f"uint8 images of shape (N, {image_shape[0]}, {image_shape[1]})"
+        if images.dtype != np.uint8 or images.shape[1:] != tuple(image_shape):
+            raise ValueError(f"{files[images_stem]}: must hold {want}, got {images.dtype} "
+                             f"of shape {images.shape}")
+        if labels.dtype != np.uint8 or labels.ndim != 1 or len(labels) != len(images):
+            raise ValueError(f"{files[labels_stem]}: must hold {len(images)} uint8 labels, one "
+                             f"per image of {files[images_stem].name}, got {labels.dtype} of "
+                             f"shape {labels.shape}")
+        if labels.size and labels.max() > 9:
+            raise ValueError(f"{files[labels_stem]}: labels must be 0..9, got {labels.max()}")
     X = np.concatenate([parts["train-images-idx3-ubyte"], parts["t10k-images-idx3-ubyte"]])
     y = np.concatenate([parts["train-labels-idx1-ubyte"], parts["t10k-labels-idx1-ubyte"]])
-    if X.ndim != 3 or len(X) != len(y):
-        raise ValueError(f"{directory}: {len(X)} images but {len(y)} labels")
-    return X.astype(np.uint8, copy=False), y.astype(np.int64)
+    return X, y.astype(np.int64)
 
 
 # -- the user cache and the download -----------------------------------------------------------

@@ -27,7 +27,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
 from qnn.architectures import Architecture
 from qnn.circuits import expectation_z, value_and_grad
@@ -35,6 +34,17 @@ from qnn.circuits import expectation_z, value_and_grad
 READOUT_SCALE = 8.0
 # Probabilities are clipped away from 0 and 1 before the log.
 _EPS = 1e-12
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    """The logistic function ``1 / (1 + exp(-x))``, scipy's.
+
+    scipy is imported on first use: it takes ~0.2 s to import, and commands that
+    only build circuits (``cosim gate``, ``cosim schedule``) should not pay for it.
+    """
+    from scipy.special import expit
+
+    return expit(x)
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,7 @@ class Readout:
     def proba(self, z: np.ndarray) -> np.ndarray:
         """Class probabilities, shape ``(B, n_classes)``, from ``z = <Z>`` of shape (B, n)."""
         if self.n_classes == 2:
-            p1 = expit(-self.scale * z[:, 0])
+            p1 = _expit(-self.scale * z[:, 0])
             return np.stack([1.0 - p1, p1], axis=1)
         logits = self.scale * z[:, : self.n_classes]
         logits = logits - logits.max(axis=1, keepdims=True)
@@ -102,7 +112,7 @@ class Readout:
             u = -self.scale * z[:, 0]
             yf = y.astype(float)
             loss = np.mean(yf * np.logaddexp(0.0, -u) + (1.0 - yf) * np.logaddexp(0.0, u))
-            dz[:, 0] = -self.scale * (expit(u) - yf) / b
+            dz[:, 0] = -self.scale * (_expit(u) - yf) / b
             return float(loss), dz
         p = self.proba(z)
         rows = np.arange(b)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -68,6 +70,73 @@ def build(factory: Callable[..., T], flags: Mapping[str, str], **fields: Any) ->
         if field in flags and message:
             raise CosimInputError(flags[field], message) from None
         raise
+
+
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".svgz", ".eps", ".ps", ".jpg", ".jpeg", ".tif",
+                 ".tiff", ".webp")
+"""File types a ``--plot`` may have: formats matplotlib writes (a test checks it)."""
+
+
+def check_plot_path(value: str | None, where: str = "--plot") -> Path | None:
+    """Check an output figure path before any work: ``None`` passes through.
+
+    The name must end in one of :data:`PLOT_SUFFIXES` and not be a
+    directory; its directory must exist and be writable, and an existing file
+    must be a writable regular file. So a long computation never ends in an
+    error about where its figure should go.
+    """
+    if value is None:
+        return None
+    if not str(value).strip():
+        raise CosimInputError(where, "must be a file name, got an empty string")
+    path = Path(value)
+    if path.suffix.lower() not in PLOT_SUFFIXES:
+        allowed = ", ".join(PLOT_SUFFIXES[:-1]) + " or " + PLOT_SUFFIXES[-1]
+        raise CosimInputError(where, f"must be a file name ending in {allowed}, "
+                              f"got {str(value)!r}")
+    if path.is_dir():
+        raise CosimInputError(where, f"{str(path)!r} is a directory; give a file name")
+    if path.exists() and not path.is_file():
+        raise CosimInputError(where, f"{str(path)!r} exists and is not a regular file")
+    _check_writable_dir(path.parent, where)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise CosimInputError(where, f"{str(path)!r} is not writable")
+    return path
+
+
+def check_output_dir(value: str, where: str = "--out") -> Path:
+    """Check a results directory before any work: a directory, or one that can be created.
+
+    An existing path must be a writable directory; otherwise its nearest
+    existing ancestor must be a writable directory.
+    """
+    if not str(value).strip():
+        raise CosimInputError(where, "must name a directory, got an empty string")
+    path = Path(value)
+    if path.exists():
+        if not path.is_dir():
+            kind = "a file" if path.is_file() else "not a directory"
+            raise CosimInputError(where, f"must be a directory, but {str(path)!r} is {kind}")
+        _check_writable_dir(path, where)
+        return path
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise CosimInputError(where, f"cannot create {str(path)!r}: "
+                              f"{str(ancestor)!r} is not a directory")
+    _check_writable_dir(ancestor, where)
+    return path
+
+
+def _check_writable_dir(directory: Path, where: str) -> None:
+    if not directory.exists():
+        raise CosimInputError(where, f"directory {str(directory)!r} does not exist")
+    if not directory.is_dir():
+        raise CosimInputError(where, f"{str(directory)!r} is not a directory")
+    # os.access also answers EROFS for root on a read-only file system.
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise CosimInputError(where, f"directory {str(directory)!r} is not writable")
 
 
 def to_jsonable(obj: Any) -> Any:

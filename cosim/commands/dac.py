@@ -6,13 +6,19 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from cosim.commands._common import check_choice, check_float, check_int, emit_json
+from cosim.commands._common import (
+    PLOT_SUFFIXES,
+    check_choice,
+    check_float,
+    check_int,
+    check_plot_path,
+    emit_json,
+)
 from cosim.errors import CosimInputError
-from qnn.vocabulary import DAC_ARCHITECTURES as ARCHITECTURES
+from hardware_models.dac import ARCHITECTURES
 
 HELP = "Model an N-bit DAC: transfer, INL/DNL, SQNR/ENOB, power and area."
 
-PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 DEFAULT_PRESET = "cryo_cmos_28nm_bulk"
 
 
@@ -36,7 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object instead of a summary")
     parser.add_argument("--plot", type=str, default=None, metavar="FILE",
-                        help="write transfer error, INL and DNL to FILE (.png, .pdf or .svg)")
+                        help="write transfer error, INL and DNL to FILE "
+                             f"({', '.join(PLOT_SUFFIXES)})")
 
 
 def _parse_int(text: str, where: str, lo: int, hi: int | None = None) -> int:
@@ -65,15 +72,7 @@ def _validated(args: argparse.Namespace) -> dict[str, Any]:
     seed = _parse_int(args.seed, "--seed", 0)
     rate = check_float(args.sample_rate, "--sample-rate", lo=0.0, lo_open=True)
     preset = check_choice(args.preset, "--preset", list_presets()["technology"])
-    plot = None
-    if args.plot is not None:
-        plot = Path(args.plot)
-        if plot.suffix.lower() not in PLOT_SUFFIXES:
-            allowed = ", ".join(PLOT_SUFFIXES[:-1]) + " or " + PLOT_SUFFIXES[-1]
-            raise CosimInputError("--plot", f"must be a file name ending in {allowed}, "
-                                            f"got {args.plot!r}")
-        if not plot.parent.is_dir():
-            raise CosimInputError("--plot", f"directory does not exist: {str(plot.parent)!r}")
+    plot = check_plot_path(args.plot)
     return {"bits": bits, "arch": arch, "msbs": msbs, "sigma": sigma, "seed": seed,
             "rate": rate, "preset": preset, "plot": plot}
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import math
 
-from cosim.commands._common import check_choice, check_float, check_int, emit_json
+from cosim.commands._common import (
+    check_choice,
+    check_float,
+    check_int,
+    check_plot_path,
+    emit_json,
+)
 from cosim.errors import CosimInputError
 from qnn.vocabulary import lsb_rad
 
@@ -69,6 +75,7 @@ def _validate(args: argparse.Namespace) -> None:
     check_float(args.detuning, "--detuning")
     check_float(args.anharmonicity, "--anharmonicity")
     check_choice(args.solver, "--solver", SOLVERS)
+    check_plot_path(args.plot)
     if args.solver == "closed-form" and (args.levels == 3 or args.t1 or args.t2):
         raise CosimInputError("--solver", "closed-form needs --levels 2 and no --t1/--t2, "
                               "use auto or qutip")

@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from cosim.commands._common import check_int
+from cosim.commands._common import check_int, check_output_dir
 from cosim.errors import EXIT_FAILURE, EXIT_OK, CosimInputError
 
 HELP = "Run a YAML study scenario into a results directory."
@@ -33,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="delete DIR/results.sqlite first and compute every point again")
     parser.add_argument("--retry-failed", action="store_true",
                         help="compute again the points stored as failed")
+    parser.add_argument("--wait", action="store_true",
+                        help="if another cosim run is writing DIR, wait for it to finish "
+                        "(default: refuse)")
 
 
 def _default_out(name: str) -> Path:
@@ -51,11 +54,10 @@ def run(args: argparse.Namespace) -> int:
     if args.scheduler is not None and not args.scheduler.strip():
         raise CosimInputError("--scheduler", "must be a Dask scheduler address such as "
                               "tcp://host:8786, got an empty string")
-    out = Path(args.out) if args.out is not None else _default_out(scenario.name)
-    if out.exists() and not out.is_dir():
-        raise CosimInputError("--out", f"must be a directory, but {str(out)!r} is a file")
+    out = check_output_dir(args.out if args.out is not None else
+                           str(_default_out(scenario.name)))
     summary = run_study(scenario, out, workers=workers, scheduler=args.scheduler,
-                        fresh=args.fresh, retry_failed=args.retry_failed)
+                        fresh=args.fresh, retry_failed=args.retry_failed, wait=args.wait)
     print(f"{scenario.name}: {summary.n_points} points, {summary.n_computed} computed now, "
           f"{summary.n_ok} ok, {summary.n_failed} failed ({summary.seconds:.1f} s)")
     print(f"report: {out / 'report.md'}")

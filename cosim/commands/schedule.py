@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from cosim.commands._common import check_choice, check_float, check_int, emit_json
+from cosim.commands._common import (
+    check_choice,
+    check_float,
+    check_int,
+    check_plot_path,
+    emit_json,
+)
 from cosim.errors import CosimInputError
 from qnn.vocabulary import QNN_ARCHITECTURES as ARCHS
 
@@ -78,6 +84,7 @@ def _validate(args: argparse.Namespace) -> int:
     check_choice(args.assignment, "--assignment", ASSIGNMENTS)
     check_float(args.inl_sigma, "--inl-sigma", lo=0.0, hi=1.0)
     check_int(args.seed, "--seed", 0)
+    check_plot_path(args.plot)
     return channels
 
 

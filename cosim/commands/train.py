@@ -29,6 +29,7 @@ from cosim.commands._common import (
     build,
     check_choice,
     check_int,
+    check_plot_path,
     emit_json,
     progress_enabled,
 )
@@ -194,12 +195,7 @@ def _check_classes(text: str | None) -> tuple[int, ...] | None:
 
 
 def _check_plot(path: str | None) -> Path | None:
-    if path is None:
-        return None
-    out = Path(path)
-    if not out.parent.is_dir():
-        raise CosimInputError("--plot", f"directory {str(out.parent)!r} does not exist")
-    return out
+    return check_plot_path(path, "--plot")
 
 
 def _validate(args: argparse.Namespace) -> Options:

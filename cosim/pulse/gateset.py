@@ -155,7 +155,10 @@ def compile_gateset(
     })
     directory = cache.cache_directory(cache_dir)
     if use_cache:
-        stored = cache.load(directory, key)
+        n = 1 << dac.bits
+        shapes = {"x": (n, 2, 2), "y": (n, 2, 2), "z": (n, 2, 2), "fidelity": (n,),
+                  "leakage": (n,)}
+        stored = cache.load(directory, key, shapes, nan_ok=("leakage",))
         if stored is not None:
             return _from_arrays(stored, dac.bits, phase_bits, label, key, directory / f"{key}.npz")
     table_x, fid, leak = _x_operations(angle, pulse, model, label, options)

@@ -25,11 +25,14 @@ A scenario is a YAML file that `cosim run` turns into a study and
 `cosim/studies/schema.py` by `python -m cosim.studies.docs`; do not edit it by
 hand.
 
-The file is read with `yaml.safe_load` only: tags such as `!!python/object` are
-refused, never run. Every key is optional; absent keys take the defaults
-below. An unknown key, a wrong type or a value out of range stops with one
-line naming the key path, e.g. `error: workload.epochs: must be an integer
-1..100000, got 0`, and exit status 2. Numbers such as `100e-6` are accepted
+The file is read with a YAML safe loader only: tags such as `!!python/object`
+are refused, never run. It must be a regular file of at most 1 MiB; a key given
+twice (the error names both lines), nesting deeper than 32 levels, a recursive
+alias, or aliases that expand to more than 200000 values are refused. Every
+key is optional; absent keys take the defaults below. An unknown key, a wrong
+type or a value out of range stops with one line naming the key path, e.g.
+`error: workload.epochs: must be an integer 1..100000, got 0`, and exit
+status 2. Numbers such as `100e-6` are accepted
 for number keys even though YAML 1.1 reads them as text.
 """
 
@@ -61,7 +64,10 @@ crashed worker) loses at most the points in flight, and running the same
 command again resumes. A point that raises is stored as `failed` with its
 message and the study goes on; failed points are not retried unless
 `--retry-failed` is given, and the command exits with status 1 when any point
-of the scenario failed. `--fresh` deletes the database first, once the
+of the scenario failed. One run writes a directory at a time (a lock file
+`DIR/.cosim.lock` names the holder); a second run refuses, or waits with
+`--wait`. A directory holds one scenario (by name): running another into it
+refuses. `--fresh` deletes the database first, once the
 scenario and the arguments have been checked.
 
 Table `results` has `point_id` (unique), `design_id`, `config` (JSON),

@@ -11,8 +11,11 @@ import datetime as _dt
 import logging
 import math
 import multiprocessing
+import os
 import signal
 import socket
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -28,6 +31,30 @@ from cosim.studies.store import Metric, PointResult, check_metric_name
 Evaluate = Callable[[dict[str, Any]], Mapping[str, Any]]
 Task = tuple[str, dict[str, Any]]
 WORKER_DIED = "worker process died while evaluating this point (a crash or out of memory)"
+BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                         "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+"""Environment variables that size the thread pools of BLAS and OpenMP libraries."""
+
+
+def limit_blas_threads() -> Any:
+    """Run BLAS and OpenMP on one thread in this process, for good.
+
+    A study runs one point per worker process and as many workers as cores;
+    a multi-threaded BLAS in every worker would oversubscribe the cores, and
+    the small matrices of a point gain nothing from threads. The variables
+    cover libraries loaded later (scipy ships its own OpenBLAS); threadpoolctl
+    resizes the ones already loaded.
+
+    Returns
+    -------
+    threadpoolctl.threadpool_limits
+        The limiter; ``restore_original_limits()`` undoes it for the loaded libraries.
+    """
+    from threadpoolctl import threadpool_limits
+
+    for name in BLAS_THREAD_VARIABLES:
+        os.environ[name] = "1"
+    return threadpool_limits(limits=1)
 
 
 def _metric(name: str, value: Any) -> Metric:
@@ -80,16 +107,44 @@ def run_inline(tasks: Iterable[Task], evaluate: Evaluate) -> Iterator[PointResul
 # --- local process pool ------------------------------------------------------------------
 
 
-def _ignore_sigint() -> None:
+def die_with_parent(parent_pid: int, *, poll_s: float = 1.0) -> None:
+    """End this process when ``parent_pid``, its parent, ends, however it ends.
+
+    Pool workers outlive a parent killed by SIGKILL, SIGTERM or SIGHUP
+    unless told otherwise, each holding its memory and the parent's pipes (so
+    ``cosim run ... | tee log`` never returns). On Linux the kernel sends
+    SIGTERM on the parent's death (``prctl(PR_SET_PDEATHSIG)``); elsewhere a
+    daemon thread polls the parent id every ``poll_s`` seconds.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    else:  # pragma: no cover - no prctl
+        def watch() -> None:
+            while os.getppid() == parent_pid:
+                time.sleep(poll_s)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="cosim-parent-watch", daemon=True).start()
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _init_worker(parent_pid: int) -> None:
     # Ctrl-C is handled once, by the parent, which then stops the workers;
     # otherwise every worker would print its own KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent_pid)
+    limit_blas_threads()
 
 
 def _executor(workers: int) -> ProcessPoolExecutor:
     # spawn: workers start clean, without copies of the parent's threads
     # (tqdm's monitor, sqlite) that fork would duplicate mid-state.
-    return ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint,
+    return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                               initargs=(os.getpid(),),
                                mp_context=multiprocessing.get_context("spawn"))
 
 
@@ -195,6 +250,12 @@ def run_dask(tasks: Iterable[Task], evaluate: Evaluate, *, client: Any) -> Itera
     """
     import distributed
 
+    from cosim.studies.dask_workers import OneBlasThread
+
+    # Workers started by a nanny already get OMP_NUM_THREADS=1 and friends;
+    # the plugin also covers workers without one and BLAS loaded before.
+    plugin = OneBlasThread()
+    client.register_plugin(plugin)
     futures = {}
     for task in tasks:
         future = client.submit(evaluate_point, evaluate, *task, key=f"cosim-point-{task[0]}",
@@ -209,3 +270,4 @@ def run_dask(tasks: Iterable[Task], evaluate: Evaluate, *, client: Any) -> Itera
                 yield failed(task, f"{type(exc).__name__}: {exc}")
     finally:
         client.cancel(list(futures))
+        client.unregister_worker_plugin(plugin.name)

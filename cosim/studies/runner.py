@@ -23,6 +23,7 @@ from typing import Any
 from cosim.errors import CosimInputError
 from cosim.studies import execute
 from cosim.studies.execute import Evaluate, Task
+from cosim.studies.lock import DirectoryLock
 from cosim.studies.points import point_id
 from cosim.studies.scenario import Scenario
 from cosim.studies.store import DB_NAME, PointResult, ResultStore, remove_database
@@ -85,6 +86,7 @@ def run_study(
     retry_failed: bool = False,
     progress: bool | None = None,
     outputs: bool = True,
+    wait: bool = False,
 ) -> RunSummary:
     """Compute every missing point of ``scenario`` into ``out_dir/results.sqlite``.
 
@@ -112,6 +114,9 @@ def run_study(
         Show a tqdm bar on stderr; default :func:`progress_wanted`.
     outputs : bool, default=True
         Write ``results.csv``, the plots and ``report.md`` afterwards.
+    wait : bool, default=False
+        When another run holds the directory (:mod:`cosim.studies.lock`),
+        wait for it instead of refusing.
 
     Returns
     -------
@@ -120,8 +125,10 @@ def run_study(
     Raises
     ------
     CosimInputError
-        A stage is not available, the scheduler cannot be used, or the
-        directory holds something that is not a results database.
+        A stage is not available, the scheduler cannot be used, the directory
+        holds something that is not a results database, holds another
+        scenario's results (without ``fresh``), or is in use by another run
+        (without ``wait``).
     """
     start = time.perf_counter()
     evaluate = _default_evaluate(scenario) if evaluate is None else evaluate
@@ -136,29 +143,33 @@ def run_study(
     client = _dask_client(scheduler) if scheduler is not None else None
     tasks = scenario_tasks(scenario)
     out.mkdir(parents=True, exist_ok=True)
-    if fresh:
-        remove_database(out)
     n_computed = 0
     try:
-        with ResultStore(out / DB_NAME) as store:
-            store.set_meta("scenario", scenario.to_dict())
-            done = store.statuses()
-            todo = [t for t in tasks
-                    if t[0] not in done or (retry_failed and done[t[0]] == "failed")]
-            results = _backend(todo, evaluate, workers=workers, client=client)
-            for result in _with_progress(results, len(todo), scenario.name, progress):
-                store.record(result)
-                n_computed += 1
-            statuses = store.statuses()
-            rows = store.rows([t[0] for t in tasks]) if outputs else []
+        # One writer per directory: a second run refuses (or waits) before it
+        # deletes, computes or writes anything.
+        with DirectoryLock(out, wait=wait):
+            if fresh:
+                remove_database(out)
+            with ResultStore(out / DB_NAME) as store:
+                _check_owner(store, scenario, out)
+                store.set_meta("scenario", scenario.to_dict())
+                done = store.statuses()
+                todo = [t for t in tasks
+                        if t[0] not in done or (retry_failed and done[t[0]] == "failed")]
+                results = _backend(todo, evaluate, workers=workers, client=client)
+                for result in _with_progress(results, len(todo), scenario.name, progress):
+                    store.record(result)
+                    n_computed += 1
+                statuses = store.statuses()
+                rows = store.rows([t[0] for t in tasks]) if outputs else []
+            written: tuple[Path, ...] = ()
+            if outputs:
+                from cosim.studies.report import write_outputs  # matplotlib is heavy
+
+                written = write_outputs(scenario, rows, out)
     finally:
         if client is not None:
             client.close()
-    written: tuple[Path, ...] = ()
-    if outputs:
-        from cosim.studies.report import write_outputs  # matplotlib is heavy
-
-        written = write_outputs(scenario, rows, out)
     ids = {t[0] for t in tasks}
     return RunSummary(
         out_dir=out,
@@ -169,6 +180,16 @@ def run_study(
         seconds=time.perf_counter() - start,
         outputs=written,
     )
+
+
+def _check_owner(store: ResultStore, scenario: Scenario, out: Path) -> None:
+    """Refuse to mix two studies in one directory; the same name may grow its axes."""
+    previous = store.get_meta("scenario")
+    name = previous.get("name") if isinstance(previous, dict) else None
+    if name is not None and name != scenario.name:
+        raise CosimInputError("--out", f"{str(out)!r} holds the results of scenario {name!r}, "
+                              f"not {scenario.name!r}; use another directory, or pass --fresh "
+                              "to delete them")
 
 
 def _backend(tasks: list[Task], evaluate: Evaluate, *, workers: int, client: Any

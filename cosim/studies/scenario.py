@@ -1,7 +1,8 @@
 """Load, validate and expand a YAML study scenario.
 
-The file is read with :func:`yaml.safe_load` and nothing else, so a tag such as
-``!!python/object`` is refused, never executed. Every key is checked against
+The file is read by the bounded safe loader of :mod:`cosim.studies.scenario_file`
+(regular files up to 1 MiB; a tag such as ``!!python/object`` is refused, never
+executed; duplicate keys, deep nesting and alias bombs are refused). Every key is checked against
 :data:`cosim.studies.schema.SCHEMA`; the first problem raises
 :class:`~cosim.errors.CosimInputError` naming the file or the key path
 (``workload.epochs``, ``dac.bits[2]``).
@@ -20,8 +21,9 @@ from typing import Any
 
 import yaml
 
-from cosim.errors import CosimInputError
+from cosim.errors import CosimInputError, shown
 from cosim.studies import points, sweep
+from cosim.studies.scenario_file import parse_yaml, read_scenario_text
 from cosim.studies.schema import BY_PATH, SECTIONS, Key, section_keys
 from hardware_models.presets import ROOM_STAGE, load_fridge
 
@@ -100,26 +102,12 @@ def load_scenario(path: str | Path) -> Scenario:
     Raises
     ------
     CosimInputError
-        The file is missing, unreadable, not YAML, not a mapping, or a key is
+        The file is missing, not a regular file, too large, unreadable, not
+        YAML (or YAML beyond the loader's bounds), not a mapping, or a key is
         wrong. The error names the file or the key path.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CosimInputError(str(path), "no such scenario file") from None
-    except IsADirectoryError:
-        raise CosimInputError(str(path), "is a directory, expected a scenario YAML file") from None
-    except UnicodeDecodeError:
-        raise CosimInputError(str(path), "is not UTF-8 text, expected a scenario YAML file") \
-            from None
-    except OSError as exc:
-        raise CosimInputError(str(path), f"cannot be read ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CosimInputError(str(path), "is not a valid scenario YAML file: "
-                              + _yaml_reason(exc)) from None
+    data = parse_yaml(read_scenario_text(path), str(path))
     if data is None:
         raise CosimInputError(str(path), "is empty; expected a mapping with the sections "
                               + ", ".join(SECTIONS))
@@ -127,13 +115,6 @@ def load_scenario(path: str | Path) -> Scenario:
         raise CosimInputError(str(path), "top level must be a mapping with the sections "
                               f"{', '.join(SECTIONS)}, got {_type_name(data)}")
     return parse_scenario(data, default_name=path.stem)
-
-
-def _yaml_reason(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-    return f"{problem}{where}"
 
 
 def _type_name(value: Any) -> str:
@@ -148,7 +129,7 @@ def _unknown(where: str, key: Any, allowed: list[str]) -> CosimInputError:
     hint = difflib.get_close_matches(str(key), allowed, n=1)
     did_you_mean = f" (did you mean {hint[0]}?)" if hint else ""
     # Quote keys that would not read as one word (spaces, newlines, empty, numbers).
-    name = key if isinstance(key, str) and re.fullmatch(r"[\w.-]+", key) else repr(key)
+    name = key if isinstance(key, str) and re.fullmatch(r"[\w.-]{1,60}", key) else shown(key)
     return CosimInputError(f"{where}{name}", f"unknown key{did_you_mean}; allowed: "
                            + ", ".join(allowed))
 
@@ -218,7 +199,7 @@ def _axis(key: Key, raw: Any, cap: int) -> tuple[Any, ...]:
     for where, value in sweep.expand(raw, key.path, cap=cap, integer=key.kind == "int"):
         value = _coerce(key, value, where)
         if value in seen:
-            raise CosimInputError(where, f"repeats the value {value!r}; each value once")
+            raise CosimInputError(where, f"repeats the value {shown(value)}; each value once")
         seen.add(value)
         out.append(value)
     return tuple(out)
@@ -248,7 +229,7 @@ def _coerce(key: Key, value: Any, where: str) -> Any:
     """Check one scalar against ``key`` and return it in canonical form."""
     if value is None and key.nullable:
         return None
-    bad = CosimInputError(where, f"must be {key.allowed()}, got {value!r}")
+    bad = CosimInputError(where, f"must be {key.allowed()}, got {shown(value)}")
     if key.kind in ("choice", "text"):
         if not isinstance(value, str) or (key.kind == "choice" and value not in key.choices):
             raise bad

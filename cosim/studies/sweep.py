@@ -24,7 +24,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from cosim.errors import CosimInputError
+from cosim.errors import CosimInputError, shown
 
 SWEEP_FORMS = ("range", "linspace", "geomspace")
 _SIGNIFICANT = 12
@@ -33,7 +33,7 @@ _SIGNIFICANT = 12
 def _number(value: Any, where: str) -> float | int:
     """A finite int or float from YAML (numeric strings such as ``1e-6`` included)."""
     if isinstance(value, bool):
-        raise CosimInputError(where, f"must be a number, got {value!r}")
+        raise CosimInputError(where, f"must be a number, got {shown(value)}")
     if isinstance(value, int):
         if abs(value) > 2**53:
             raise CosimInputError(where, f"must be a number of magnitude <= 2**53, got {value}")
@@ -41,9 +41,9 @@ def _number(value: Any, where: str) -> float | int:
     try:
         x = float(value)
     except (TypeError, ValueError, OverflowError):
-        raise CosimInputError(where, f"must be a number, got {value!r}") from None
+        raise CosimInputError(where, f"must be a number, got {shown(value)}") from None
     if not math.isfinite(x):
-        raise CosimInputError(where, f"must be a finite number, got {value!r}")
+        raise CosimInputError(where, f"must be a finite number, got {shown(value)}")
     return x
 
 
@@ -54,7 +54,7 @@ def _round(x: float) -> float:
 def _count(value: Any, where: str, cap: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= cap:
         raise CosimInputError(where, f"num must be an integer 1..{cap} (study.max_points), "
-                              f"got {value!r}")
+                              f"got {shown(value)}")
     return value
 
 
@@ -64,13 +64,13 @@ def _expand_form(form: str, args: Any, where: str, cap: int) -> list[float | int
     ):
         shape = "[start, stop] or [start, stop, step]" if form == "range" else \
             "[start, stop, num]"
-        raise CosimInputError(where, f"must be a list {shape}, got {args!r}")
+        raise CosimInputError(where, f"must be a list {shape}, got {shown(args)}")
     start = _number(args[0], f"{where}[0]")
     stop = _number(args[1], f"{where}[1]")
     if form == "range":
         step = _number(args[2], f"{where}[2]") if len(args) == 3 else 1
         if step <= 0 or stop < start:
-            raise CosimInputError(where, f"needs step > 0 and stop >= start, got {args!r}")
+            raise CosimInputError(where, f"needs step > 0 and stop >= start, got {shown(args)}")
         span = (stop - start) / step
         if not math.isfinite(span) or span + 1 > cap:
             raise CosimInputError(where, f"gives {span + 1:.3g} values, more than "
@@ -82,7 +82,7 @@ def _expand_form(form: str, args: Any, where: str, cap: int) -> list[float | int
         return [_round(start + i * step) for i in range(n)]
     num = _count(args[2], f"{where}[2]", cap)
     if form == "geomspace" and (start <= 0 or stop <= 0):
-        raise CosimInputError(where, f"needs start > 0 and stop > 0, got {args!r}")
+        raise CosimInputError(where, f"needs start > 0 and stop > 0, got {shown(args)}")
     if num == 1:
         return [_round(float(start))]
     if form == "linspace":
@@ -94,7 +94,7 @@ def _expand_form(form: str, args: Any, where: str, cap: int) -> list[float | int
 def _integral(values: list[float | int], where: str) -> list[int]:
     for v in values:
         if not float(v).is_integer():
-            raise CosimInputError(where, f"must give integers for this key, got {v!r}")
+            raise CosimInputError(where, f"must give integers for this key, got {shown(v)}")
     return [int(v) for v in values]
 
 

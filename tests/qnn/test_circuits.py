@@ -161,6 +161,34 @@ def test_both_kernels_agree(monkeypatch: pytest.MonkeyPatch, dense_max: int) -> 
     np.testing.assert_allclose(got_g, want_g, atol=1e-12)
 
 
+def test_kernel_choice_depends_on_qubits_and_batch() -> None:
+    assert all(sv.use_dense(n, 1) for n in range(1, sv.DENSE_MAX_QUBITS + 1))
+    for n, least in sv.DENSE_MIN_BATCH.items():
+        assert n > sv.DENSE_MAX_QUBITS
+        assert not sv.use_dense(n, least - 1)
+        assert sv.use_dense(n, least)
+        assert not sv.use_dense(n)  # an unknown batch counts as small
+    assert not sv.use_dense(max(sv.DENSE_MIN_BATCH) + 1, 10**6)
+
+
+def test_seven_qubits_take_either_kernel_by_batch_and_agree() -> None:
+    arch = Architecture("seven", n_qubits=7, n_layers=2, rotations=("y", "z"))
+    rng = np.random.default_rng(8)
+    least = sv.DENSE_MIN_BATCH[7]
+    eye = np.broadcast_to(np.eye(2, dtype=complex), (2, 7, 2, 2))
+    assert sv.LayerStack(arch, eye, batch=least).dense
+    assert not sv.LayerStack(arch, eye, batch=least - 1).dense
+    x, theta = random_inputs(arch, rng, batch=least)
+    c = rng.normal(size=x.shape)
+    dense_v, dense_g = expectation_z_vjp(arch, x, theta, c)
+    # The first least - 1 samples alone take the per-wire kernel.
+    wire_v, wire_g = expectation_z_vjp(arch, x[:-1], theta, c[:-1])
+    np.testing.assert_allclose(wire_v, dense_v[:-1], atol=1e-12)
+    last_g = expectation_z_vjp(arch, x[-1:], theta, c[-1:])[1]
+    np.testing.assert_allclose(wire_g + last_g, dense_g, atol=1e-12)
+    np.testing.assert_allclose(dense_v[:3], reference_z(arch, x[:3], theta), atol=1e-10)
+
+
 # -- gradients ---------------------------------------------------------------------------------
 
 

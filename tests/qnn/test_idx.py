@@ -47,11 +47,11 @@ def write_idx(path: Path, array: np.ndarray, *, compress: bool) -> Path:
 
 
 def make_idx_dir(directory: Path, rng: np.random.Generator, *, compress: bool = True):
-    """Tiny 4 x 4 'images' with labels 0..9 in the four standard files."""
+    """Forty random 28 x 28 images with labels 0..9 in the four standard files."""
     directory.mkdir(parents=True, exist_ok=True)
-    train_x = rng.integers(0, 256, (30, 4, 4), dtype=np.uint8)
+    train_x = rng.integers(0, 256, (30, 28, 28), dtype=np.uint8)
     train_y = (np.arange(30) % 10).astype(np.uint8)
-    test_x = rng.integers(0, 256, (10, 4, 4), dtype=np.uint8)
+    test_x = rng.integers(0, 256, (10, 28, 28), dtype=np.uint8)
     test_y = np.arange(10, dtype=np.uint8)
     for stem, arr in zip(IDX_STEMS, (train_x, train_y, test_x, test_y), strict=True):
         write_idx(directory / stem, arr, compress=compress)

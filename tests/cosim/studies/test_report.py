@@ -87,9 +87,10 @@ def test_plots_without_data_are_skipped_and_explained(tmp_path: Path) -> None:
     run_study(parse_scenario(_fakes.scenario_data()), tmp_path,
               evaluate=_fakes.fake_evaluate, workers=1)
     assert (tmp_path / "pareto.png").exists()
-    # A study of DAC linearity and cost only, into the same directory.
+    # A study of DAC linearity and cost only, into the same directory (another
+    # scenario, so --fresh: a directory holds one scenario's results).
     dac_only = parse_scenario({"dac": {"bits": [4, 6]}, "study": {"stages": ["dac", "cost"]}})
-    summary = run_study(dac_only, tmp_path, workers=1)
+    summary = run_study(dac_only, tmp_path, workers=1, fresh=True)
     assert {p.name for p in summary.outputs} == {"results.csv", "report.md"}
     assert not (tmp_path / "pareto.png").exists()  # stale figure removed
     report = (tmp_path / "report.md").read_text()
