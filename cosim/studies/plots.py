@@ -275,6 +275,9 @@ def power_terms_plot(groups: dict[str, dict[int, dict[str, float]]], path: Path)
         ax.grid(True, axis="y", alpha=0.3)
     fig.supxlabel("DAC resolution (bit)", fontsize=9)
     fig.supylabel("channel power (mW, mean over points)", fontsize=9)
-    _shared_legend(fig, axes, single=len(labels) == 1)
+    if len(labels) == 1:  # the tallest bars are on the right: keep the legend off them
+        axes[0].legend(loc="upper left")
+    else:
+        _shared_legend(fig, axes, single=False)
     fig.savefig(path)
     return path
