@@ -4,12 +4,14 @@ This package imports nothing else of the project.
 """
 
 from hardware_models.costs import (
+    POWER_TERMS,
     ChannelArea,
     ChannelPower,
     channel_area,
     channel_area_m2,
     channel_power,
     channel_power_w,
+    switch_counts,
     thermal_floor_power_w,
 )
 from hardware_models.cryostat import BudgetReport, StageLoad, budget
@@ -33,6 +35,7 @@ from hardware_models.spectral import SineTestResult, enob, ideal_sqnr_db, sine_t
 
 __all__ = [
     "ARCHITECTURES",
+    "POWER_TERMS",
     "DAC",
     "BudgetReport",
     "ChannelArea",
@@ -64,5 +67,6 @@ __all__ = [
     "required_unit_sigma",
     "sine_test",
     "sqnr_db",
+    "switch_counts",
     "thermal_floor_power_w",
 ]

@@ -6,7 +6,7 @@ Arithmetic (all powers in W):
   channel is one line from the controller down to the qubits.
 * at the controller stage, per qubit: ``p = P_channel * c`` with
   ``P_channel`` from :func:`hardware_models.costs.channel_power_w`, its thermal
-  floor evaluated at that stage's temperature.
+  term evaluated at that stage's temperature.
 * at every stage colder than the controller, per qubit: ``p = q_line * c``
   with the stage's per-line heat load ``q_line`` from the fridge preset.
 * a controller at room temperature (``"300K"``) loads no stage with its own
@@ -79,6 +79,8 @@ class BudgetReport:
     n_qubits : int
     channel_power_w : float
         Power of one channel at the controller's temperature, W.
+    channel_power_breakdown_w : dict of str to float
+        ``channel_power_w`` term by term (:attr:`ChannelPower.power_breakdown_w`), W.
     controller_power_per_qubit_w : float
         ``channel_power_w * channels_per_qubit / qubits_per_channel``, W.
     room_temperature_power_w : float
@@ -100,6 +102,7 @@ class BudgetReport:
     qubits_per_channel: int
     n_qubits: int
     channel_power_w: float
+    channel_power_breakdown_w: dict[str, float]
     controller_power_per_qubit_w: float
     room_temperature_power_w: float
     stages: tuple[StageLoad, ...]
@@ -138,6 +141,8 @@ def budget(
     channels_per_qubit: float = 1.0,
     qubits_per_channel: int = 1,
     n_qubits: int = 1,
+    architecture: str = "binary",
+    unary_msbs: int = 0,
 ) -> BudgetReport:
     """Heat budget of a DAC-based control stack in a cryostat.
 
@@ -159,6 +164,10 @@ def budget(
         Qubits sharing one channel by frequency multiplexing, >= 1.
     n_qubits : int, default=1
         Qubit count for the per-stage totals and fractions, >= 1.
+    architecture : {"binary", "unary", "segmented"}, default="binary"
+        DAC architecture (its latches and decoder switch power).
+    unary_msbs : int, default=0
+        Thermometer-decoded MSBs, 1..bits for ``segmented``.
 
     Returns
     -------
@@ -181,8 +190,9 @@ def budget(
 
     at_room = controller_stage == ROOM_STAGE
     temp = ROOM_TEMPERATURE_K if at_room else fr.stage(controller_stage).temperature_k
-    p_channel = channel_power(bits=bits, sample_rate_hz=sample_rate_hz, tech=t,
-                              temperature_k=temp).total_w
+    terms = channel_power(bits=bits, sample_rate_hz=sample_rate_hz, tech=t,
+                          temperature_k=temp, architecture=architecture, unary_msbs=unary_msbs)
+    p_channel = terms.power_w
     lines_per_qubit = cpq / qubits_per_channel
     p_ctrl_qubit = p_channel * lines_per_qubit
 
@@ -209,7 +219,8 @@ def budget(
         tech=t.name, fridge=fr.name, controller_stage=controller_stage, bits=int(bits),
         sample_rate_hz=float(sample_rate_hz), channels_per_qubit=cpq,
         qubits_per_channel=qubits_per_channel, n_qubits=n_qubits,
-        channel_power_w=p_channel, controller_power_per_qubit_w=p_ctrl_qubit,
+        channel_power_w=p_channel, channel_power_breakdown_w=terms.power_breakdown_w,
+        controller_power_per_qubit_w=p_ctrl_qubit,
         room_temperature_power_w=p_ctrl_qubit * n_qubits if at_room else 0.0,
         stages=tuple(loads),
         max_qubits=worst.max_qubits if worst else None,

@@ -21,9 +21,10 @@ ROOM_STAGE = "300K"
 ROOM_TEMPERATURE_K = 300.0
 
 _TECH_KEYS = (
-    "description", "node_nm", "temperature_k", "vdd_v", "full_scale_current_a",
-    "switched_cap_per_bit_ff", "activity", "clock_cap_ff", "overhead_power_w",
-    "a_beta_pct_um", "a_vt_mv_um", "overdrive_v", "min_unit_area_um2", "layout_factor",
+    "description", "node_nm", "temperature_k", "vdd_v", "full_scale_current_a", "bias_power_w",
+    "switched_cap_per_bit_ff", "activity", "clock_cap_ff", "latch_cap_ff", "decoder_cap_ff",
+    "array_cap_af_um2", "output_stage_power_w", "a_beta_pct_um", "a_vt_mv_um", "overdrive_v",
+    "min_unit_area_um2", "layout_factor", "latch_area_um2", "decoder_gate_area_um2",
     "overhead_area_mm2",
 )
 _STAGE_KEYS = ("temperature_k", "cooling_power_w", "line_heat_load_w")
@@ -45,14 +46,23 @@ class TechnologyPreset:
         Supply voltage, V.
     full_scale_current_a : float
         DAC full-scale output current, A (drawn from ``vdd_v`` at every code).
+    bias_power_w : float
+        Bias and reference circuits per channel, W (part of the static term).
     switched_cap_per_bit_f : float
-        Capacitance switched per bit of the data path per toggle, F.
+        Capacitance switched per bit of the input register per toggle, F.
     activity : float
         Toggle probability per bit per sample, (0, 1].
     clock_cap_f : float
-        Clock capacitance switched every sample, F.
-    overhead_power_w : float
-        Fixed power per channel, W.
+        Clock-tree capacitance switched every sample, F.
+    latch_cap_f : float
+        Clock capacitance of one switched element's latch and driver, F.
+    decoder_cap_f : float
+        Capacitance switched per thermometer-decoder output per toggle, F.
+    array_cap_per_area_f_m2 : float
+        Parasitic capacitance the switched nodes see per unit of current-source
+        gate area, F/m².
+    output_stage_power_w : float
+        Output stage (driver/buffer) power per channel, W.
     a_beta_m : float
         Current-factor matching ``A_beta`` (fraction * m).
     a_vt_v_m : float
@@ -63,8 +73,12 @@ class TechnologyPreset:
         Smallest unit current-source gate area, m².
     layout_factor : float
         Layout area per unit gate area (>= 1).
+    latch_area_m2 : float
+        Latch, switch pair and driver of one switched element, m².
+    decoder_gate_area_m2 : float
+        Thermometer-decoder logic per output, m².
     overhead_area_m2 : float
-        Fixed area per channel, m².
+        Fixed area per channel (clocking, bias, references), m².
     """
 
     name: str
@@ -73,23 +87,30 @@ class TechnologyPreset:
     temperature_k: float
     vdd_v: float
     full_scale_current_a: float
+    bias_power_w: float
     switched_cap_per_bit_f: float
     activity: float
     clock_cap_f: float
-    overhead_power_w: float
+    latch_cap_f: float
+    decoder_cap_f: float
+    array_cap_per_area_f_m2: float
+    output_stage_power_w: float
     a_beta_m: float
     a_vt_v_m: float
     overdrive_v: float
     min_unit_area_m2: float
     layout_factor: float
+    latch_area_m2: float
+    decoder_gate_area_m2: float
     overhead_area_m2: float
 
     def __post_init__(self) -> None:
         for key in ("node_nm", "temperature_k", "vdd_v", "switched_cap_per_bit_f",
                     "a_beta_m", "overdrive_v", "min_unit_area_m2"):
             check_positive(key, float(getattr(self, key)))
-        for key in ("full_scale_current_a", "clock_cap_f", "overhead_power_w", "a_vt_v_m",
-                    "overhead_area_m2"):
+        for key in ("full_scale_current_a", "bias_power_w", "clock_cap_f", "latch_cap_f",
+                    "decoder_cap_f", "array_cap_per_area_f_m2", "output_stage_power_w",
+                    "a_vt_v_m", "latch_area_m2", "decoder_gate_area_m2", "overhead_area_m2"):
             check_positive(key, float(getattr(self, key)), allow_zero=True)
         if not 0 < self.activity <= 1:
             raise ValueError(f"activity: must be in (0, 1], got {self.activity!r}")
@@ -193,15 +214,21 @@ def _load_technology(name: str) -> TechnologyPreset:
         temperature_k=f["temperature_k"],
         vdd_v=f["vdd_v"],
         full_scale_current_a=f["full_scale_current_a"],
+        bias_power_w=f["bias_power_w"],
         switched_cap_per_bit_f=f["switched_cap_per_bit_ff"] * 1e-15,
         activity=f["activity"],
         clock_cap_f=f["clock_cap_ff"] * 1e-15,
-        overhead_power_w=f["overhead_power_w"],
+        latch_cap_f=f["latch_cap_ff"] * 1e-15,
+        decoder_cap_f=f["decoder_cap_ff"] * 1e-15,
+        array_cap_per_area_f_m2=f["array_cap_af_um2"] * 1e-18 / 1e-12,
+        output_stage_power_w=f["output_stage_power_w"],
         a_beta_m=f["a_beta_pct_um"] * 1e-2 * 1e-6,
         a_vt_v_m=f["a_vt_mv_um"] * 1e-3 * 1e-6,
         overdrive_v=f["overdrive_v"],
         min_unit_area_m2=f["min_unit_area_um2"] * 1e-12,
         layout_factor=f["layout_factor"],
+        latch_area_m2=f["latch_area_um2"] * 1e-12,
+        decoder_gate_area_m2=f["decoder_gate_area_um2"] * 1e-12,
         overhead_area_m2=f["overhead_area_mm2"] * 1e-6,
     )
 

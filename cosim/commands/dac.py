@@ -92,8 +92,9 @@ def analyse(*, bits: int, arch: str, msbs: int, sigma: float, seed: int, rate: f
     inl = inl_lsb(dac.levels, "endpoint")
     dnl = dnl_lsb(dac.levels, "endpoint")
     sine = sine_test(dac)
-    power = channel_power(bits=bits, sample_rate_hz=rate, tech=preset)
-    area = channel_area(bits=bits, tech=preset)
+    power = channel_power(bits=bits, sample_rate_hz=rate, tech=preset, architecture=arch,
+                          unary_msbs=msbs)
+    area = channel_area(bits=bits, tech=preset, architecture=arch, unary_msbs=msbs)
     return {
         "bits": bits,
         "architecture": arch,
@@ -116,11 +117,13 @@ def analyse(*, bits: int, arch: str, msbs: int, sigma: float, seed: int, rate: f
         "enob": sine.enob,
         "preset": preset,
         "sample_rate_hz": rate,
-        "power_w": power.total_w,
-        "power_breakdown_w": {"static": power.static_w, "dynamic": power.dynamic_w,
-                              "thermal_floor": power.thermal_floor_w,
-                              "overhead": power.overhead_w},
+        "power_w": power.power_w,
+        "power_breakdown_w": power.power_breakdown_w,
         "area_mm2": area.total_m2 * 1e6,
+        "area_breakdown_mm2": {"array": area.array_area_m2 * 1e6,
+                               "switches": area.switch_area_m2 * 1e6,
+                               "decoder": area.decoder_area_m2 * 1e6,
+                               "overhead": area.overhead_area_m2 * 1e6},
         "unit_sigma_required": area.unit_sigma,
     }
 
@@ -139,7 +142,8 @@ def _summary(r: dict[str, Any]) -> str:
         f"  SQNR           {r['sqnr_db']:.2f} dB (ideal 6.02N+1.76 = {r['sqnr_ideal_db']:.2f} dB)",
         f"  ENOB           {r['enob']:.2f} bits",
         f"  power/channel  {r['power_w'] * 1e3:.4g} mW at {r['sample_rate_hz']:.4g} S/s "
-        f"({r['preset']})",
+        f"({r['preset']}): "
+        + ", ".join(f"{k} {v * 1e3:.3g}" for k, v in r["power_breakdown_w"].items()) + " mW",
         f"  area/channel   {r['area_mm2']:.4g} mm^2 (unit sigma for 99.7% INL yield: "
         f"{r['unit_sigma_required']:.3g})",
     ])

@@ -64,19 +64,23 @@ def cost_stage(config: Config, shared: dict[str, Any]) -> Metrics:
     ``area_per_qubit_m2``, ``stage_<name>_power_per_qubit_w`` and
     ``stage_<name>_fraction`` (load of ``stack.qubits`` over the stage's
     cooling power) per fridge stage, ``fridge_budget_fraction`` (the largest
-    stage fraction), ``fridge_max_qubits`` and ``fridge_limiting_stage``.
+    stage fraction), ``fridge_max_qubits`` and ``fridge_limiting_stage``; and
+    one column per channel power term, ``power_<term>_w`` (W; terms in
+    :data:`hardware_models.POWER_TERMS`, summing to ``channel_power_w``).
+    Power and area follow the point's DAC architecture.
     """
     from hardware_models import budget, channel_area_m2
 
     s, d = config["stack"], config["dac"]
     qubits, channels = s["qubits"], s["channels"]
+    arch = {"architecture": d["architecture"], "unary_msbs": unary_msbs(config, d["bits"])}
     report = budget(bits=d["bits"], sample_rate_hz=s["sample_rate_hz"], tech=s["technology"],
                     fridge=s["fridge"], controller_stage=s["controller_stage"],
                     # Exact line count: ceil() in the derived channel count can
                     # leave a channel partly used.
                     channels_per_qubit=channels / qubits, qubits_per_channel=1,
-                    n_qubits=qubits)
-    area = channel_area_m2(bits=d["bits"], tech=s["technology"])
+                    n_qubits=qubits, **arch)
+    area = channel_area_m2(bits=d["bits"], tech=s["technology"], **arch)
     metrics: Metrics = {
         "channel_power_w": report.channel_power_w,
         POWER_PER_QUBIT: report.controller_power_per_qubit_w,
@@ -84,6 +88,7 @@ def cost_stage(config: Config, shared: dict[str, Any]) -> Metrics:
         "channel_area_m2": area,
         AREA_PER_QUBIT: area * channels / qubits,
     }
+    metrics.update({f"power_{k}_w": v for k, v in report.channel_power_breakdown_w.items()})
     for load in report.stages:
         name = _stage_name(load.stage)
         metrics[f"stage_{name}_power_per_qubit_w"] = load.power_per_qubit_w

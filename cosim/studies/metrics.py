@@ -56,6 +56,8 @@ _TABLE = (
     Metric("power_per_qubit_w", "W", "Controller dissipation per qubit.", "power/qubit (mW)",
            1e3),
     Metric("stack_power_w", "W", "Power of all channels of the stack."),
+    Metric("power_{term}_w", "W", "One term of channel_power_w (static, digital, array, "
+           "thermal, output; hardware_models.POWER_TERMS); the terms sum to it."),
     Metric("channel_area_m2", "m^2", "Area of one DAC channel."),
     Metric("area_per_qubit_m2", "m^2", "DAC area per qubit.", "area/qubit (mm²)", 1e6),
     Metric("stage_{stage}_power_per_qubit_w", "W", "Heat load per qubit on one fridge stage."),

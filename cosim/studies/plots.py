@@ -246,3 +246,38 @@ def _log_edges(values: Sequence[float]) -> np.ndarray:
         return np.exp(np.array([v[0] - 0.5, v[0] + 0.5]))
     mid = (v[1:] + v[:-1]) / 2
     return np.exp(np.concatenate([[v[0] - (mid[0] - v[0])], mid, [v[-1] + (v[-1] - mid[-1])]]))
+
+
+@_styled
+def power_terms_plot(groups: dict[str, dict[int, dict[str, float]]], path: Path) -> Path:
+    """Channel power per term, stacked, against DAC bits; one panel per technology/architecture.
+
+    Parameters
+    ----------
+    groups : dict
+        ``{label: {bits: {term: mean W}}}`` (:func:`cosim.studies.report.power_term_groups`).
+    path : Path
+        Output PNG.
+    """
+    labels = list(groups)
+    fig, axes = _panels(len(labels))
+    for ax, label in zip(axes, labels, strict=False):
+        by_bits = groups[label]
+        bits = sorted(by_bits)
+        terms = list(dict.fromkeys(t for b in bits for t in by_bits[b]))
+        bottom = np.zeros(len(bits))
+        for i, term in enumerate(terms):
+            mw = np.array([by_bits[b].get(term, 0.0) for b in bits]) * 1e3
+            ax.bar(bits, mw, bottom=bottom, width=0.7, color=f"C{i % 10}", label=term)
+            bottom += mw
+        ax.set_title(label if len(labels) > 1 else f"Channel power by term ({label})")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.grid(True, axis="y", alpha=0.3)
+    fig.supxlabel("DAC resolution (bit)", fontsize=9)
+    fig.supylabel("channel power (mW, mean over points)", fontsize=9)
+    if len(labels) == 1:  # the tallest bars are on the right: keep the legend off them
+        axes[0].legend(loc="upper left")
+    else:
+        _shared_legend(fig, axes, single=False)
+    fig.savefig(path)
+    return path

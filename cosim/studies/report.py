@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from cosim.studies import phase, plots, scoring, tables
 from cosim.studies.metrics import headline_metrics
 from cosim.studies.points import flatten
@@ -20,7 +22,7 @@ from cosim.studies.scenario import Scenario
 from cosim.studies.store import FIXED_COLUMNS, metric_columns
 
 Row = Mapping[str, Any]
-PLOTS = ("pareto.png", "elbow.png", "deadlock.png", "deadlock_map.png")
+PLOTS = ("pareto.png", "elbow.png", "deadlock.png", "deadlock_map.png", "power_terms.png")
 TABLE = "results_table.md"
 # Longest list of per-family sentences in one section; the CSV has the rest.
 MAX_LINES = 32
@@ -64,6 +66,10 @@ def write_outputs(scenario: Scenario, rows: Sequence[Row], out_dir: Path) -> tup
     has_accuracy = any(scoring.deployed_accuracy(d) for d in found)
     sections.append(_pareto_section(ranked, has_accuracy))
     sections.append(_bits_section(found, has_accuracy, scenario.options, reference))
+    terms = power_term_groups(rows)
+    if terms:
+        written.append(plots.power_terms_plot(terms, out_dir / "power_terms.png"))
+        sections.append(_power_terms_section(terms))
 
     elbows = scoring.elbow_series(rows)
     if elbows:
@@ -222,6 +228,38 @@ def _bits_section(found: Sequence[scoring.Design], has_accuracy: bool,
     if len(answers) > MAX_LINES:
         lines.append(f"- and {len(answers) - MAX_LINES} more families (see results.csv).")
     return head + "\n".join(lines)
+
+
+def power_term_groups(rows: Sequence[Row]) -> dict[str, dict[int, dict[str, float]]]:
+    """Mean of each ``power_<term>_w`` column per technology/architecture and bits.
+
+    Returns ``{"<technology> / <architecture>": {bits: {term: W}}}``; empty when no
+    point ran stage cost.
+    """
+    from hardware_models.costs import POWER_TERMS  # physics imports stay lazy
+
+    samples: dict[str, dict[int, dict[str, list[float]]]] = {}
+    for r in scoring.ok_rows(rows):
+        cols = [f"power_{t}_w" for t in POWER_TERMS if r.get(f"power_{t}_w") is not None]
+        if not cols:
+            continue
+        label = f"{r['config']['stack']['technology']} / {r['config']['dac']['architecture']}"
+        cell = samples.setdefault(label, {}).setdefault(r["config"]["dac"]["bits"], {})
+        for k in cols:
+            cell.setdefault(k[len("power_"):-len("_w")], []).append(float(r[k]))
+    return {label: {b: {t: float(np.mean(v)) for t, v in terms.items()}
+                    for b, terms in by_bits.items()} for label, by_bits in samples.items()}
+
+
+def _power_terms_section(groups: Mapping[str, Mapping[int, Mapping[str, float]]]) -> str:
+    lines = ["## Channel power by term", "", "![Power terms](power_terms.png)", ""]
+    for label, by_bits in list(groups.items())[:MAX_LINES]:
+        lo, hi = min(by_bits), max(by_bits)
+        top = max(by_bits[hi], key=lambda t: by_bits[hi][t])
+        lines.append(f"- {label}: {_si(sum(by_bits[lo].values()), 'W')} per channel at "
+                     f"{_bits(lo)}, {_si(sum(by_bits[hi].values()), 'W')} at {_bits(hi)}, "
+                     f"where the largest term is {top}.")
+    return "\n".join(lines)
 
 
 def _elbow_section(elbows: Sequence[scoring.Elbow], options: Mapping[str, Any]) -> str:

@@ -45,6 +45,22 @@ def test_preset_and_rate_change_power() -> None:
     assert fast["power_w"] > cryo["power_w"]
 
 
+def test_power_terms_rise_with_bits_and_sum_to_the_total() -> None:
+    outs = {n: _json("--bits", str(n), "--sample-rate", "1e9") for n in (6, 10, 14)}
+    for out in outs.values():
+        terms = out["power_breakdown_w"]
+        assert list(terms) == ["static", "digital", "array", "thermal", "output"]
+        assert sum(terms.values()) == out["power_w"]
+    assert outs[6]["power_w"] < outs[10]["power_w"] < outs[14]["power_w"]
+    assert outs[14]["power_w"] / outs[6]["power_w"] >= 4.0  # README, docs/hardware_models.md
+
+
+def test_architecture_sets_area() -> None:
+    area = {arch: _json("--bits", "8", "--arch", arch)["area_mm2"]
+            for arch in ("binary", "segmented", "unary")}
+    assert area["unary"] > area["segmented"] > area["binary"]
+
+
 def test_summary_and_plot(tmp_path: Path) -> None:
     png = tmp_path / "dac.png"
     proc = run_cli("dac", "--bits", "8", "--inl-sigma", "0.02", "--plot", str(png))

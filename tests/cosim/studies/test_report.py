@@ -91,9 +91,22 @@ def test_plots_without_data_are_skipped_and_explained(tmp_path: Path) -> None:
     # scenario, so --fresh: a directory holds one scenario's results).
     dac_only = parse_scenario({"dac": {"bits": [4, 6]}, "study": {"stages": ["dac", "cost"]}})
     summary = run_study(dac_only, tmp_path, workers=1, fresh=True)
-    assert {p.name for p in summary.outputs} == {"results.csv", "report.md"}
+    # Stage cost ran, so the power terms have data; nothing else does.
+    assert {p.name for p in summary.outputs} == {"results.csv", "report.md", "power_terms.png"}
+    assert (tmp_path / "power_terms.png").read_bytes()[:8] == PNG_MAGIC
     assert not (tmp_path / "pareto.png").exists()  # stale figure removed
     report = (tmp_path / "report.md").read_text()
+    assert "![Power terms](power_terms.png)" in report
+    # 0.35 mW static + 0.25 mW output + (0.5*30 fF*N + 100 fF + 10 fF*N) * 1 GS/s * 1 V².
+    assert ("- cryo_cmos_28nm_bulk / binary: 800 µW per channel at 4 bits, 850 µW at 6 bits, "
+            "where the largest term is static.") in report
+    with (tmp_path / "results.csv").open() as fh:
+        table = list(csv.DictReader(fh))
+    terms = ("power_static_w", "power_digital_w", "power_array_w", "power_thermal_w",
+             "power_output_w")
+    for row in table:
+        assert sum(float(row[t]) for t in terms) == pytest.approx(float(row["channel_power_w"]),
+                                                                  rel=1e-12)
     assert "No Pareto plot: it needs the power per qubit (stage cost) and an accuracy" in report
     assert "No PTQ elbow: the study did not run stage ptq." in report
     assert "No training plot" in report
