@@ -5,6 +5,7 @@ from typing import Any
 from qnn.architectures import PRESETS, Architecture, Op, get_architecture
 from qnn.circuits import (
     expectation_z,
+    expectation_z_channels,
     expectation_z_gates,
     expectation_z_unitaries,
     expectation_z_vjp,
@@ -13,6 +14,7 @@ from qnn.circuits import (
 )
 from qnn.gateset import GateSet, IdealGateSet, TableGateSet, rotation
 from qnn.model import Readout
+from qnn.noise import NoiseModel
 from qnn.training import FloatStore, ParameterStore, StepInfo, TrainResult, train
 
 # These pull in scikit-learn; import them on first use so `import qnn` stays light.
@@ -40,6 +42,7 @@ __all__ = [
     "FloatStore",
     "GateSet",
     "IdealGateSet",
+    "NoiseModel",
     "Op",
     "ParameterStore",
     "QNNClassifier",
@@ -48,6 +51,7 @@ __all__ = [
     "TableGateSet",
     "TrainResult",
     "expectation_z",
+    "expectation_z_channels",
     "expectation_z_gates",
     "expectation_z_unitaries",
     "expectation_z_vjp",
