@@ -23,16 +23,15 @@ than PennyLane and at most 30x our noiseless step. Without PennyLane
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_qnn_step import median_seconds  # noqa: E402  (this folder is on sys.path)
 
 from qnn import _density  # noqa: E402
 from qnn.architectures import get_architecture  # noqa: E402
@@ -44,20 +43,6 @@ PENNYLANE_TARGET = 300.0
 NOISELESS_TARGET = 30.0
 NOISE = NoiseModel(t1_s=20e-6, t2_s=30e-6, gate_1q_s=20e-9, gate_2q_s=100e-9,
                    cnot_depolarizing=0.01, readout_error=(0.02, 0.04), idle=True)
-
-
-def median_seconds(
-    fn: Callable[[], object], *, min_time_s: float = 1.0, max_reps: int = 2000
-) -> float:
-    """Median wall time of ``fn`` over repeats filling about ``min_time_s``."""
-    fn()  # warm-up
-    times: list[float] = []
-    start = time.perf_counter()
-    while len(times) < max_reps and (time.perf_counter() - start < min_time_s or len(times) < 5):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def pennylane_step(arch_name: str, noise: NoiseModel):

@@ -34,7 +34,7 @@ import numpy as np
 from qnn._ptm import bloch_of_columns, checked_ptm, cnot_block, relaxation_ptm, rotation_ptm
 from qnn._statevector import product_state, z_table
 from qnn.architectures import Architecture
-from qnn.noise import PHYSICAL_AXES, NoiseModel, Timing
+from qnn.noise import PHYSICAL_AXES, ChannelSet, NoiseModel, Timing
 
 T = TypeVar("T")
 
@@ -176,7 +176,7 @@ def trainable_gates(plan: Plan, theta: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return gates, dgates
 
 
-def channel_gates(arch: Architecture, codes: np.ndarray, channels: object) -> np.ndarray:
+def channel_gates(arch: Architecture, codes: np.ndarray, channels: ChannelSet) -> np.ndarray:
     """Checked PTMs ``(n_layers, n_qubits, n_rot, 4, 4)`` of a channel set's processes."""
     c = codes.reshape(arch.n_layers, arch.n_qubits, len(arch.rotations))
     out = []
@@ -248,7 +248,9 @@ class Products:
 # -- sweeps ------------------------------------------------------------------------------------
 
 
-def _backward(plan: Plan, s: np.ndarray, w: np.ndarray, keep: bool = False):
+def _backward(
+    plan: Plan, s: np.ndarray, w: np.ndarray, keep: bool = False
+) -> tuple[np.ndarray, list[list[np.ndarray]]]:
     """Pull observables ``w`` (M, 4**n) back to just after the encoding.
 
     Returns the pulled-back observables and, with ``keep``, ``snaps[l][q]``:
@@ -258,12 +260,12 @@ def _backward(plan: Plan, s: np.ndarray, w: np.ndarray, keep: bool = False):
     snaps: list[list[np.ndarray]] = []
     for layer in reversed(range(plan.arch.n_layers)):
         w = _ring_adjoint(plan, layer, w)
-        kept = []
+        kept = [w] * n
         for q in reversed(range(n)):
-            kept.append(w)
+            kept[q] = w
             w = apply_wire(w, s[layer, q].T, q, n)
         if keep:
-            snaps.insert(0, kept[::-1])
+            snaps.insert(0, kept)
     return w, snaps
 
 
@@ -355,7 +357,14 @@ def _check_cotangent(cot: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return cot
 
 
-def _shift_value_and_grad(plan, theta, products, fn, shots, rng):
+def _shift_value_and_grad(
+    plan: Plan,
+    theta: np.ndarray,
+    products: Products,
+    fn: Callable[[np.ndarray], tuple[T, np.ndarray]],
+    shots: int,
+    rng: np.random.Generator,
+) -> tuple[T, np.ndarray]:
     """Sampled values, then ``(f(t + pi/2) - f(t - pi/2)) / 2`` per angle, fresh shots each."""
     gates, _ = trainable_gates(plan, theta)
     vals = values(plan, gates, products, shots, rng)
