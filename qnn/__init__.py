@@ -8,7 +8,9 @@ from typing import Any
 _LAZY = {
     **dict.fromkeys(("PRESETS", "Architecture", "Op", "get_architecture"), "qnn.architectures"),
     **dict.fromkeys(("expectation_z", "expectation_z_gates", "expectation_z_unitaries",
-                     "expectation_z_vjp", "gate_encoding", "value_and_grad"), "qnn.circuits"),
+                     "expectation_z_vjp", "expectation_z_channels", "gate_encoding",
+                     "value_and_grad"), "qnn.circuits"),
+    "NoiseModel": "qnn.noise",
     **dict.fromkeys(("ControlStack", "DACConfig", "Device", "Measurement", "Qubit"),
                     "qnn.device"),
     "Executor": "qnn.executor",

@@ -84,22 +84,25 @@ def ring_permutation(arch: Architecture) -> tuple[np.ndarray, np.ndarray]:
     return src, dest
 
 
-def product_state(columns: np.ndarray) -> np.ndarray:
+def product_state(columns: np.ndarray, dtype: type = complex) -> np.ndarray:
     """Batched product state from single-qubit states.
 
     Parameters
     ----------
-    columns : ndarray of shape (B, n, 2)
-        State of each wire for each sample (real or complex).
+    columns : ndarray of shape (B, n, d)
+        State of each wire for each sample (real or complex); ``d = 2`` for
+        amplitudes, 4 for the Pauli vectors of density matrices.
+    dtype : type, default=complex
+        Element type of the result.
 
     Returns
     -------
-    ndarray of shape (B, 2**n)
+    ndarray of shape (B, d**n)
     """
     state = columns[:, 0, :]
     for q in range(1, columns.shape[1]):
         state = (state[:, :, None] * columns[:, q, None, :]).reshape(columns.shape[0], -1)
-    return np.ascontiguousarray(state, dtype=complex)
+    return np.ascontiguousarray(state, dtype=dtype)
 
 
 def layer_matrices(arch: Architecture, unitaries: np.ndarray) -> np.ndarray:

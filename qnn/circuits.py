@@ -12,7 +12,16 @@ same circuits (pulse level, noisy, quantized) is checked against:
 * :func:`expectation_z_gates` -- the forward pass on *realized* gates: integer
   DAC codes looked up in a :class:`~qnn.gateset.GateSet`;
 * :func:`expectation_z_unitaries` -- the forward pass on arbitrary fused
-  per-wire unitaries, the common kernel of the two above.
+  per-wire unitaries, the common kernel of the two above;
+* :func:`expectation_z_channels` -- the noisy forward pass on realized gate
+  *processes*: codes looked up in a :class:`~qnn.noise.ChannelSet`.
+
+The first three take ``noise=`` (a :class:`~qnn.noise.NoiseModel`) for the
+noisy density-matrix executor of :mod:`qnn._density`, and ``shots=`` with
+``rng=`` for values sampled from ``shots`` measured bitstrings per input; then
+gradients are exact by the adjoint method (``shots=0``) or parameter-shift
+estimates from sampled values. ``noise=None, shots=0`` is the exact
+pure-state path.
 
 Data encoding is ideal ``RY(x_q)`` on wire ``q`` unless an ``encode`` hook is
 given: a callable mapping the ``(B, n_qubits)`` angles to ``(B, n_qubits, 2, 2)``
@@ -29,9 +38,12 @@ from typing import TypeVar
 
 import numpy as np
 
+from hardware_models.validation import as_generator, check_int
+from qnn import _density
 from qnn._statevector import LayerStack, pauli, product_state, z_table
 from qnn.architectures import Architecture, get_architecture
 from qnn.gateset import GateSet, rotation
+from qnn.noise import ChannelSet, NoiseModel, Timing
 from qnn.vocabulary import nearest_codes
 
 Encoder = Callable[[np.ndarray], np.ndarray]
@@ -63,6 +75,26 @@ def _check_theta(arch: Architecture, theta: np.ndarray) -> np.ndarray:
     return theta
 
 
+def _noise_plan(
+    arch: Architecture, noise: NoiseModel | None, timing: Timing | None, shots: int,
+    rng: int | np.random.Generator | None,
+) -> tuple[_density.Plan | None, int, np.random.Generator | None]:
+    """Check the noise keywords; the plan is None for the exact pure-state path."""
+    shots = check_int("shots", shots, 0)
+    if rng is not None or shots:
+        rng = as_generator(rng)
+    if noise is not None and not isinstance(noise, NoiseModel):
+        raise ValueError(f"noise: must be a qnn.noise.NoiseModel or None, got {noise!r}")
+    if timing is not None:
+        if not isinstance(timing, Timing):
+            raise ValueError(f"timing: must be a qnn.noise.Timing or None, got {timing!r}")
+        if noise is None or not noise.idle:
+            raise ValueError("timing: only applies with a noise model whose idle is true")
+    if noise is None and not shots:
+        return None, 0, None
+    return _density.make_plan(arch, noise or NoiseModel(), timing), shots, rng
+
+
 # -- circuit pieces ----------------------------------------------------------------------------
 
 
@@ -78,14 +110,17 @@ def encoding_state(arch: Architecture, x: np.ndarray, encode: Encoder | None = N
         Maps ``x`` to per-sample unitaries of shape ``(B, n_qubits, 2, 2)``;
         default ideal ``RY(x)``.
     """
+    return product_state(_encoded_columns(x, encode))
+
+
+def _encoded_columns(x: np.ndarray, encode: Encoder | None) -> np.ndarray:
+    """The encoded single-wire states ``E(x_q)|0>``, shape ``(B, n_qubits, 2)``."""
     if encode is None:
-        columns = np.stack([np.cos(x / 2), np.sin(x / 2)], axis=-1)  # RY(x)|0>
-    else:
-        u = np.asarray(encode(x))
-        if u.shape != x.shape + (2, 2):
-            raise ValueError(f"encode: must return shape {x.shape + (2, 2)}, got {u.shape}")
-        columns = u[..., :, 0]  # U|0> is the first column
-    return product_state(columns)
+        return np.stack([np.cos(x / 2), np.sin(x / 2)], axis=-1)  # RY(x)|0>
+    u = np.asarray(encode(x))
+    if u.shape != x.shape + (2, 2):
+        raise ValueError(f"encode: must return shape {x.shape + (2, 2)}, got {u.shape}")
+    return u[..., :, 0]  # U|0> is the first column
 
 
 def rotation_matrices(arch: Architecture, theta: np.ndarray) -> np.ndarray:
@@ -166,6 +201,10 @@ def expectation_z(
     theta: np.ndarray,
     *,
     encode: Encoder | None = None,
+    noise: NoiseModel | None = None,
+    shots: int = 0,
+    rng: int | np.random.Generator | None = None,
+    timing: Timing | None = None,
 ) -> np.ndarray:
     """``<Z_q>`` on every wire for a batch of inputs.
 
@@ -178,15 +217,33 @@ def expectation_z(
     theta : ndarray of shape (n_params,)
         Rotation angles in rad, ordered (layer, wire, gate).
     encode : callable, optional
-        Encoding hook, see :func:`encoding_state`.
+        Encoding hook, see :func:`encoding_state`. Under noise the encoding
+        pulse is followed by relaxation over ``noise.gate_1q_s``.
+    noise : NoiseModel, optional
+        Run the noisy density-matrix executor (see :mod:`qnn.noise`); None
+        is the ideal pure-state circuit.
+    shots : int, default=0
+        Measured bitstrings per input; 0 gives exact expectations.
+    rng : int or numpy.random.Generator, optional
+        Seed or generator of the samples; required when ``shots > 0``.
+    timing : Timing, optional
+        Idle intervals of every wire (needs ``noise.idle``); default as soon as possible.
 
     Returns
     -------
     ndarray of shape (B, n_qubits), float, in [-1, 1]
+        ``<Z_q>`` as read (readout assignment errors included).
     """
     arch = get_architecture(arch)
     theta = _check_theta(arch, theta)
-    return expectation_z_unitaries(arch, x, fuse(rotation_matrices(arch, theta)), encode=encode)
+    plan, shots, rng = _noise_plan(arch, noise, timing, shots, rng)
+    if plan is None:
+        return expectation_z_unitaries(arch, x, fuse(rotation_matrices(arch, theta)),
+                                       encode=encode)
+    x = _check_x(arch, x)
+    products = _density.Products(
+        _density.encoded_from_columns(plan, _encoded_columns(x, encode)))
+    return _density.values(plan, _density.trainable_gates(plan, theta)[0], products, shots, rng)
 
 
 def expectation_z_vjp(
@@ -196,6 +253,10 @@ def expectation_z_vjp(
     cotangent: np.ndarray,
     *,
     encode: Encoder | None = None,
+    noise: NoiseModel | None = None,
+    shots: int = 0,
+    rng: int | np.random.Generator | None = None,
+    timing: Timing | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``<Z_q>`` and the exact gradient of ``sum(cotangent * <Z>)`` w.r.t. ``theta``.
 
@@ -205,9 +266,14 @@ def expectation_z_vjp(
     the batch-summed reduced transition matrix on wire ``q`` and ``H_g`` the
     rotated generator of gate ``g``. Cost is about three forward passes.
 
+    Under ``noise`` the same holds on density matrices (the observable is
+    pulled back through the adjoint channels); with ``shots`` the values are
+    sampled and the gradient is the parameter-shift estimate from fresh
+    samples at ``theta_k +- pi/2``.
+
     Parameters
     ----------
-    arch, x, theta, encode
+    arch, x, theta, encode, noise, shots, rng, timing
         As in :func:`expectation_z`.
     cotangent : ndarray of shape (B, n_qubits)
         Weights ``c`` of the scalar ``sum(c * values)`` (e.g. ``dLoss/d<Z>``).
@@ -224,7 +290,8 @@ def expectation_z_vjp(
             raise ValueError(f"cotangent: must have shape {values.shape}, got {cotangent.shape}")
         return values, cotangent
 
-    return value_and_grad(arch, x, theta, weights, encode=encode)
+    return value_and_grad(arch, x, theta, weights, encode=encode, noise=noise, shots=shots,
+                          rng=rng, timing=timing)
 
 
 def value_and_grad(
@@ -234,13 +301,18 @@ def value_and_grad(
     fn: Callable[[np.ndarray], tuple[T, np.ndarray]],
     *,
     encode: Encoder | None = None,
+    noise: NoiseModel | None = None,
+    shots: int = 0,
+    rng: int | np.random.Generator | None = None,
+    timing: Timing | None = None,
 ) -> tuple[T, np.ndarray]:
     """Any scalar ``f(<Z>)`` and its exact gradient w.r.t. ``theta`` in one pass.
 
     Parameters
     ----------
-    arch, x, theta, encode
-        As in :func:`expectation_z`.
+    arch, x, theta, encode, noise, shots, rng, timing
+        As in :func:`expectation_z`; see :func:`expectation_z_vjp` for the
+        gradient methods under noise and shots.
     fn : callable
         ``fn(values) -> (out, df/dvalues)`` with ``values`` of shape
         ``(B, n_qubits)``; ``out`` is passed through (e.g. the loss).
@@ -255,6 +327,11 @@ def value_and_grad(
     arch = get_architecture(arch)
     theta = _check_theta(arch, theta)
     x = _check_x(arch, x)
+    plan, shots, rng = _noise_plan(arch, noise, timing, shots, rng)
+    if plan is not None:
+        products = _density.Products(
+            _density.encoded_from_columns(plan, _encoded_columns(x, encode)))
+        return _density.value_and_grad(plan, theta, products, fn, shots, rng)
     mats = rotation_matrices(arch, theta)
     stack = LayerStack(arch, fuse(mats), batch=len(x))
     zt = z_table(arch.n_qubits)
@@ -316,14 +393,76 @@ def expectation_z_gates(
     ndarray of shape (B, n_qubits)
     """
     arch = get_architecture(arch)
+    unitaries = fuse(gate_matrices(arch, _check_codes(arch, codes), gateset))
+    return expectation_z_unitaries(arch, x, unitaries, encode=encode)
+
+
+def _check_codes(arch: Architecture, codes: np.ndarray) -> np.ndarray:
     codes = np.asarray(codes)
     if codes.shape != (arch.n_params,) or not np.issubdtype(codes.dtype, np.integer):
         raise ValueError(
             f"codes: must be an integer array of shape ({arch.n_params},), "
             f"got {codes.dtype} {codes.shape}"
         )
-    unitaries = fuse(gate_matrices(arch, codes, gateset))
-    return expectation_z_unitaries(arch, x, unitaries, encode=encode)
+    return codes
+
+
+def expectation_z_channels(
+    arch: str | Architecture,
+    x: np.ndarray,
+    codes: np.ndarray,
+    channels: ChannelSet,
+    *,
+    noise: NoiseModel | None = None,
+    encode: Callable[[np.ndarray], np.ndarray] | None = None,
+    shots: int = 0,
+    rng: int | np.random.Generator | None = None,
+    timing: Timing | None = None,
+) -> np.ndarray:
+    """``<Z_q>`` as read with realized gate processes: parameter ``k`` runs the
+    channel of ``codes[k]``.
+
+    The deployment analogue of :func:`expectation_z_gates` on the noisy
+    executor. Each rotation is the channel set's whole process (its
+    decoherence included); idle relaxation, the CNOT errors and the readout
+    come from ``noise``.
+
+    Parameters
+    ----------
+    arch : str or Architecture
+    x : ndarray of shape (B, n_qubits)
+        Encoding angles in rad.
+    codes : ndarray of int, shape (n_params,)
+        Angle-DAC code of every trainable rotation, ordered (layer, wire, gate).
+    channels : ChannelSet
+        Maps ``(axis, codes)`` to CPTP Liouville matrices; checked to be CPTP.
+    noise : NoiseModel, optional
+        Idle decoherence, CNOT errors and readout; None is ``NoiseModel()``,
+        which adds none of them.
+    encode : callable, optional
+        Maps ``x`` to the encoding processes, Liouville matrices of shape
+        ``(B, n_qubits, 4, 4)`` (e.g. :func:`qnn.noise.channel_encoding`);
+        default ideal ``RY(x)`` followed by relaxation over ``noise.gate_1q_s``.
+    shots, rng, timing
+        As in :func:`expectation_z`.
+
+    Returns
+    -------
+    ndarray of shape (B, n_qubits)
+    """
+    arch = get_architecture(arch)
+    x = _check_x(arch, x)
+    codes = _check_codes(arch, codes)
+    plan, shots, rng = _noise_plan(arch, noise or NoiseModel(), timing, shots, rng)
+    if encode is None:
+        encoded = _density.encoded_from_columns(plan, _encoded_columns(x, None))
+    else:
+        s = np.asarray(encode(x))
+        if s.shape != x.shape + (4, 4):
+            raise ValueError(f"encode: must return shape {x.shape + (4, 4)}, got {s.shape}")
+        encoded = _density.encoded_from_channels(s)
+    gates = _density.channel_gates(arch, codes, channels)
+    return _density.values(plan, gates, _density.Products(encoded), shots, rng)
 
 
 def gate_encoding(gateset: GateSet) -> Encoder:

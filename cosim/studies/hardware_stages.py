@@ -73,7 +73,10 @@ def cost_stage(config: Config, shared: dict[str, Any]) -> Metrics:
 
     s, d = config["stack"], config["dac"]
     qubits, channels = s["qubits"], s["channels"]
-    arch = {"architecture": d["architecture"], "unary_msbs": unary_msbs(config, d["bits"])}
+    from cosim.studies.device import dac_from_config
+
+    arch = {"architecture": d["architecture"],
+            "unary_msbs": dac_from_config(config).effective_unary_msbs()}
     report = budget(bits=d["bits"], sample_rate_hz=s["sample_rate_hz"], tech=s["technology"],
                     fridge=s["fridge"], controller_stage=s["controller_stage"],
                     # Exact line count: ceil() in the derived channel count can
