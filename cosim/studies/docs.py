@@ -80,6 +80,17 @@ without stage ptq has none). The Pareto front maximises that accuracy and
 minimises `power_per_qubit_w`; its knee is the front design farthest from the
 line joining the front's two extremes, with both objectives scaled to [0, 1],
 on the side of the ideal corner (none for fewer than three front designs).
+
+`designs.csv` has one row per design (every key but `dac.seeds` and
+`workload.seeds`). Each `dac.seeds` value is one chip: a draw of unit-element
+mismatch. Over the design's draws (chips x training seeds) the row gives the
+mean, sample std and 5th percentile of the deployed accuracy (and of
+`ptq_accuracy`, `train_accuracy`, `hardware_accuracy` where stored), the
+`accuracy_yield` (the fraction of draws reaching the target, a relative target
+read against each draw's own float model), power, area, fridge capacity, and
+`on_front`/`knee` flags. With `study.yield_target` set, the front's accuracy
+axis is the accuracy that that share of draws reach, and the report names per
+DAC architecture the fewest bits and the smallest area whose yield meets it.
 """
 
 

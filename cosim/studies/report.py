@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cosim.studies import phase, plots, scoring, tables
+from cosim.studies import chips, design_outputs, phase, plots, scoring, tables
 from cosim.studies.points import flatten
 from cosim.studies.scenario import Scenario
 from cosim.studies.store import FIXED_COLUMNS, metric_columns
@@ -49,6 +49,10 @@ def write_outputs(scenario: Scenario, rows: Sequence[Row], out_dir: Path) -> tup
     for name in (*PLOTS, TABLE):  # an output of an earlier run must not outlive its data
         (out_dir / name).unlink(missing_ok=True)
     written = [write_csv(rows, out_dir / "results.csv")]
+    summaries = chips.summarise(rows, scenario.options)
+    written.append(design_outputs.write_designs_csv(
+        design_outputs.design_rows(summaries, scenario.options),
+        out_dir / design_outputs.DESIGNS_CSV))
     table = tables.results_table(scenario, rows)
     if table is not None:
         (out_dir / TABLE).write_text(table, encoding="utf-8")
@@ -63,6 +67,7 @@ def write_outputs(scenario: Scenario, rows: Sequence[Row], out_dir: Path) -> tup
     has_accuracy = any(scoring.deployed_accuracy(d) for d in found)
     sections.append(_pareto_section(ranked, has_accuracy))
     sections.append(_bits_section(found, has_accuracy, scenario.options, reference))
+    sections.append(design_outputs.yield_section(summaries, scenario.options))
 
     elbows = scoring.elbow_series(rows)
     if elbows:

@@ -265,7 +265,7 @@ def _coerce(key: Key, value: Any, where: str) -> Any:
         if not math.isfinite(value):
             raise bad
     below = key.lo is not None and (value < key.lo or (key.lo_open and value == key.lo))
-    above = key.hi is not None and value > key.hi
+    above = key.hi is not None and (value > key.hi or (key.hi_open and value == key.hi))
     if below or above or (key.nonzero and value == 0):
         raise bad
     return value
@@ -291,6 +291,9 @@ def _check_relations(scenario: Scenario) -> None:
             if stage not in stages:
                 raise CosimInputError("stack.controller_stage", f"must be one of "
                                       f"{', '.join(stages)} for fridge {fridge}, got {stage!r}")
+    if scenario.options.get("study.yield_target") is not None and len(v["dac.seeds"]) < 2:
+        raise CosimInputError("dac.seeds", "must give at least 2 chips (values) for the yield "
+                              f"figure that study.yield_target asks for, got {len(v['dac.seeds'])}")
     if "exp" in v["workload.schedule"]:
         for path in ("workload.temperature", "workload.temperature_final"):
             if 0 in v[path]:
