@@ -9,6 +9,7 @@ The file is read with :func:`yaml.safe_load` and nothing else, so a tag such as
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import itertools
 import math
@@ -41,12 +42,15 @@ class Scenario:
         order; one value for a key that is not swept.
     options : dict of str to object
         Every other key path (``"study.stages"``) to its value.
+    search : SearchSpec or None
+        The validated ``search:`` block (:mod:`cosim.studies.search_spec`), if any.
     """
 
     name: str
     description: str
     values: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    search: Any = None
 
     @property
     def axes(self) -> dict[str, tuple[Any, ...]]:
@@ -86,6 +90,8 @@ class Scenario:
         for path, value in self.options.items():
             section, key = path.split(".")
             out[section][key] = list(value) if isinstance(value, (list, tuple)) else value
+        if self.search is not None:
+            out["search"] = self.search.raw
         return out
 
 
@@ -172,8 +178,8 @@ def parse_scenario(data: Mapping[Any, Any], *, default_name: str = "study") -> S
                               f"{', '.join(SECTIONS)}, got {_type_name(data)}")
     top = {k.name for k in section_keys(None)}
     for key in data:
-        if key not in top and key not in SECTIONS:
-            raise _unknown("", key, [*top, *SECTIONS])
+        if key not in top and key not in SECTIONS and key != "search":
+            raise _unknown("", key, [*top, *SECTIONS, "search"])
     sections: dict[str, Mapping[Any, Any]] = {}
     for section in SECTIONS:
         raw = data.get(section, {})
@@ -209,6 +215,11 @@ def parse_scenario(data: Mapping[Any, Any], *, default_name: str = "study") -> S
         raise CosimInputError("study.max_points", f"the sweep has {scenario.n_points} points "
                               f"({sizes}), more than study.max_points = {max_points}; "
                               "shrink an axis or raise study.max_points")
+    if data.get("search") is not None:
+        from cosim.studies.search_spec import parse_search  # only search scenarios need it
+
+        spec = parse_search(data["search"], scenario.values, scenario.stages)
+        scenario = dataclasses.replace(scenario, search=spec)
     return scenario
 
 
