@@ -21,8 +21,11 @@
       compare_grid: false             # also evaluate every design of the space
 
 A design's draws are its points over the scenario's ``dac.seeds`` (chips)
-and ``workload.seeds``; an aggregate (:data:`cosim.studies.chips.AGGREGATES`)
-reduces a metric over them. Every other key keeps its scenario value, which
+and ``workload.seeds``; an aggregate reduces a metric over them: ``mean``
+(the default), ``std``, ``p05`` (5th percentile), ``min``, ``max``, or, for
+an accuracy metric, ``yield`` (the fraction of draws that reach
+``study.accuracy_target``, see ``designs.csv``). ``std``, ``p05`` and
+``yield`` need at least two chips. Every other key keeps its scenario value, which
 must be a single value. Errors follow the scenario error contract, naming
 the key path (``search.variables.dac.bits.lo``).
 """
@@ -37,6 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cosim.errors import CosimInputError
+from cosim.studies import sweep
 from cosim.studies.chips import AGGREGATES, CHIP_PATH
 from cosim.studies.schema import BY_PATH, SECTIONS
 
@@ -231,10 +235,13 @@ def _variable(path: str, where: str, raw: Any) -> Variable:
     if step is not None:
         if log:
             raise _fail(f"{where}.step", "cannot be combined with log: true")
-        if isinstance(step, bool) or not isinstance(step, (int, float)) or not step > 0 or (
-                key.kind == "int" and not isinstance(step, int)):
+        try:  # numeric strings too, as YAML 1.1 reads 0.5e9 as text
+            step = sweep._number(step, f"{where}.step")
+        except CosimInputError:
+            step = None
+        if step is None or not step > 0 or (key.kind == "int" and not isinstance(step, int)):
             kind = "an integer" if key.kind == "int" else "a number"
-            raise _fail(f"{where}.step", f"must be {kind} > 0, got {step!r}")
+            raise _fail(f"{where}.step", f"must be {kind} > 0, got {rng['step']!r}")
     if log and lo <= 0:
         raise _fail(f"{where}.lo", f"must be > 0 with log: true, got {lo!r}")
     return Variable(path, lo=lo, hi=hi, step=step, log=log, integer=key.kind == "int")
@@ -265,9 +272,7 @@ def _metric(raw: Any, where: str, stages: tuple[str, ...], n_chips: int
 
 
 def _number(raw: Any, where: str) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
-        raise _fail(where, f"must be a finite number, got {raw!r}")
-    return float(raw)
+    return float(sweep._number(raw, where))  # numeric strings too (YAML 1.1 reads 1e-9 as text)
 
 
 def parse_search(raw: Any, values: Mapping[str, tuple[Any, ...]], stages: tuple[str, ...]
