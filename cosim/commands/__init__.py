@@ -7,4 +7,4 @@ applies the error contract, so a command only raises
 bad input.
 """
 
-COMMANDS = ("dac", "gate", "schedule", "train", "run", "validate")
+COMMANDS = ("dac", "gate", "schedule", "train", "run", "search", "validate")

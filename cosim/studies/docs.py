@@ -10,11 +10,13 @@ import inspect
 import json
 import re
 import sys
+import textwrap
 from typing import Any
 
 from cosim.studies.evaluate import STAGES
 from cosim.studies.metrics import METRICS
 from cosim.studies.schema import KNOWN_STAGES, SECTION_DOCS, SECTIONS, Key, section_keys
+from cosim.studies.search_spec import __doc__ as SEARCH_DOC
 from cosim.studies.sweep import __doc__ as SWEEP_DOC
 
 _INTRO = """\
@@ -87,6 +89,17 @@ without stage ptq has none). The Pareto front maximises that accuracy and
 minimises `power_per_qubit_w`; its knee is the front design farthest from the
 line joining the front's two extremes, with both objectives scaled to [0, 1],
 on the side of the ideal corner (none for fewer than three front designs).
+
+`designs.csv` has one row per design (every key but `dac.seeds` and
+`workload.seeds`). Each `dac.seeds` value is one chip: a draw of unit-element
+mismatch. Over the design's draws (chips x training seeds) the row gives the
+mean, sample std and 5th percentile of the deployed accuracy (and of
+`ptq_accuracy`, `train_accuracy`, `hardware_accuracy` where stored), the
+`accuracy_yield` (the fraction of draws reaching the target, a relative target
+read against each draw's own float model), power, area, fridge capacity, and
+`on_front`/`knee` flags. With `study.yield_target` set, the front's accuracy
+axis is the accuracy that that share of draws reach, and the report names per
+DAC architecture the fewest bits and the smallest area whose yield meets it.
 """
 
 
@@ -133,11 +146,48 @@ def _sweeps() -> str:
         "`study.max_points` is an error. Seeds are axes like any other.")
 
 
+_SEARCH_RUN = """\
+`cosim search SCENARIO.yaml [--out DIR] [--trials N] [--workers N]
+[--scheduler ADDRESS] [--fresh]` runs the sampler (Optuna's NSGA-II, TPE or
+random sampling, with the constraints passed to the first two) by ask and
+tell on a study stored in `DIR/search.sqlite`. A design's points are the
+configs `cosim run` would build for the same values, with the same
+`point_id`, stored in the same `DIR/results.sqlite`: a search and a grid run
+into one directory share every point. `search.budget` (or `--trials`) counts
+distinct designs: a proposal that repeats an evaluated design is answered
+from the store and costs nothing. Killed at any moment, the next run finishes
+the trials left running from their stored points and computes only the
+missing ones. `--fresh` deletes both databases first.
+
+The directory then holds `designs.csv` (one row per design, with its
+objective and constraint values, `feasible`, `violation` and the feasible
+front and knee), `pareto.png` (the feasible front, infeasible designs in
+grey, the knee circled), `search.png` (hypervolume of the feasible front
+against designs evaluated) and `report.md`, which names the cheapest feasible
+design (best in the first minimised objective) with its power at each
+cryostat stage, per-term power where stored, and fridge capacity. When no
+design is feasible the command still exits 0 and the report names the design
+with the smallest total violation (each shortfall relative to its bound).
+With `compare_grid: true` every design of the space is evaluated too and the
+report gives the search's hypervolume as a fraction of the grid's, both with
+objectives scaled to [0, 1] over all designs and the reference point at 1.1.
+"""
+
+
+def _search() -> str:
+    body = _markdown(SEARCH_DOC or "").split("\n", 2)[2]
+    # The reST literal block ("::" then indented lines) becomes a fenced YAML block.
+    body = re.sub(r"^::\n\n((?:    .*\n|\n)+?)\n(?=\S)",
+                  lambda m: "```yaml\n" + textwrap.dedent(m.group(1)) + "```\n\n", body,
+                  flags=re.M)
+    return "## Design search\n\n" + body + "\n\n" + _SEARCH_RUN
+
+
 def render_markdown() -> str:
     """The whole reference page as Markdown text."""
     parts: list[Any] = [_INTRO, "## Keys", _section(None)]
     parts += [_section(s) for s in SECTIONS]
-    parts += [_sweeps(), _POINTS, _stages(), _RUN]
+    parts += [_sweeps(), _POINTS, _stages(), _RUN, _search()]
     return "\n\n".join(p.strip() for p in parts) + "\n"
 
 

@@ -137,3 +137,63 @@ def knee_index(objectives: np.ndarray, maximize: Sequence[bool]) -> int | None:
     distance = (g - a) @ normal
     best = int(np.argmax(distance))
     return int(front[best]) if distance[best] > 1e-12 else None
+
+
+def _hv_min(f: np.ndarray, ref: np.ndarray) -> float:
+    """Hypervolume of minimization points ``f`` (all strictly below ``ref``)."""
+    if len(f) == 0:
+        return 0.0
+    if f.shape[1] == 1:
+        return float(ref[0] - f[:, 0].min())
+    if f.shape[1] == 2:
+        # Sweep by the first objective; each point adds the strip its f1 improves.
+        order = np.lexsort((f[:, 1], f[:, 0]))
+        volume, best_f1 = 0.0, ref[1]
+        for i in order:
+            if f[i, 1] < best_f1:
+                volume += (ref[0] - f[i, 0]) * (best_f1 - f[i, 1])
+                best_f1 = f[i, 1]
+        return float(volume)
+    # Slice along the last objective (HSO): between consecutive levels, the
+    # cross-section is the hypervolume of the points below the slice.
+    order = np.argsort(f[:, -1])
+    levels = np.append(f[order, -1], ref[-1])
+    volume = 0.0
+    for k in range(len(order)):
+        depth = levels[k + 1] - levels[k]
+        if depth > 0:
+            volume += depth * _hv_min(f[order[: k + 1], :-1], ref[:-1])
+    return float(volume)
+
+
+def hypervolume(objectives: np.ndarray, maximize: Sequence[bool],
+                reference: Sequence[float]) -> float:
+    """Volume of objective space dominated by the points and bounded by ``reference``.
+
+    Parameters
+    ----------
+    objectives : array_like of shape (n_points, n_objectives)
+        Finite objective values.
+    maximize : sequence of bool
+        Per objective: True to maximize, False to minimize.
+    reference : sequence of float
+        The reference point: worse than every point that should count in
+        every objective. Points not strictly better than it in every
+        objective add nothing.
+
+    Returns
+    -------
+    float
+        In the product of the objectives' units; 0 for no counting point.
+
+    Notes
+    -----
+    Two objectives take an O(n log n) sweep; more take recursive slicing
+    along the last objective (exact, O(n^(m-1) log n)), meant for the few
+    hundred designs of a search.
+    """
+    f = _as_minimization(np.reshape(np.asarray(objectives, dtype=float),
+                                    (-1, len(maximize))), maximize)
+    ref = _as_minimization(np.asarray([reference], dtype=float), maximize)[0]
+    keep = np.all(f < ref, axis=1)
+    return _hv_min(f[keep], ref)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from cosim.studies import phase, plots, scoring, tables
+from cosim.studies import chips, design_outputs, phase, plots, scoring, tables
 from cosim.studies.metrics import headline_metrics
 from cosim.studies.points import flatten
 from cosim.studies.scenario import Scenario
@@ -52,6 +52,10 @@ def write_outputs(scenario: Scenario, rows: Sequence[Row], out_dir: Path) -> tup
     for name in (*PLOTS, TABLE):  # an output of an earlier run must not outlive its data
         (out_dir / name).unlink(missing_ok=True)
     written = [write_csv(rows, out_dir / "results.csv")]
+    summaries = chips.summarise(rows, scenario.options)
+    written.append(design_outputs.write_designs_csv(
+        design_outputs.design_rows(summaries, scenario.options),
+        out_dir / design_outputs.DESIGNS_CSV))
     table = tables.results_table(scenario, rows)
     if table is not None:
         (out_dir / TABLE).write_text(table, encoding="utf-8")
@@ -70,6 +74,7 @@ def write_outputs(scenario: Scenario, rows: Sequence[Row], out_dir: Path) -> tup
     if terms:
         written.append(plots.power_terms_plot(terms, out_dir / "power_terms.png"))
         sections.append(_power_terms_section(terms))
+    sections.append(design_outputs.yield_section(summaries, scenario.options))
 
     elbows = scoring.elbow_series(rows)
     if elbows:

@@ -10,6 +10,7 @@ executed; duplicate keys, deep nesting and alias bombs are refused). Every key i
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import itertools
 import math
@@ -43,12 +44,15 @@ class Scenario:
         order; one value for a key that is not swept.
     options : dict of str to object
         Every other key path (``"study.stages"``) to its value.
+    search : SearchSpec or None
+        The validated ``search:`` block (:mod:`cosim.studies.search_spec`), if any.
     """
 
     name: str
     description: str
     values: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    search: Any = None
 
     @property
     def axes(self) -> dict[str, tuple[Any, ...]]:
@@ -88,6 +92,8 @@ class Scenario:
         for path, value in self.options.items():
             section, key = path.split(".")
             out[section][key] = list(value) if isinstance(value, (list, tuple)) else value
+        if self.search is not None:
+            out["search"] = self.search.raw
         return out
 
 
@@ -153,8 +159,8 @@ def parse_scenario(data: Mapping[Any, Any], *, default_name: str = "study") -> S
                               f"{', '.join(SECTIONS)}, got {_type_name(data)}")
     top = {k.name for k in section_keys(None)}
     for key in data:
-        if key not in top and key not in SECTIONS:
-            raise _unknown("", key, [*top, *SECTIONS])
+        if key not in top and key not in SECTIONS and key != "search":
+            raise _unknown("", key, [*top, *SECTIONS, "search"])
     sections: dict[str, Mapping[Any, Any]] = {}
     for section in SECTIONS:
         raw = data.get(section, {})
@@ -190,6 +196,11 @@ def parse_scenario(data: Mapping[Any, Any], *, default_name: str = "study") -> S
         raise CosimInputError("study.max_points", f"the sweep has {scenario.n_points} points "
                               f"({sizes}), more than study.max_points = {max_points}; "
                               "shrink an axis or raise study.max_points")
+    if data.get("search") is not None:
+        from cosim.studies.search_spec import parse_search  # only search scenarios need it
+
+        spec = parse_search(data["search"], scenario.values, scenario.stages)
+        scenario = dataclasses.replace(scenario, search=spec)
     return scenario
 
 
@@ -248,7 +259,7 @@ def _coerce(key: Key, value: Any, where: str) -> Any:
         if not math.isfinite(value):
             raise bad
     below = key.lo is not None and (value < key.lo or (key.lo_open and value == key.lo))
-    above = key.hi is not None and value > key.hi
+    above = key.hi is not None and (value > key.hi or (key.hi_open and value == key.hi))
     if below or above or (key.nonzero and value == 0):
         raise bad
     return value
@@ -274,6 +285,9 @@ def _check_relations(scenario: Scenario) -> None:
             if stage not in stages:
                 raise CosimInputError("stack.controller_stage", f"must be one of "
                                       f"{', '.join(stages)} for fridge {fridge}, got {stage!r}")
+    if scenario.options.get("study.yield_target") is not None and len(v["dac.seeds"]) < 2:
+        raise CosimInputError("dac.seeds", "must give at least 2 chips (values) for the yield "
+                              f"figure that study.yield_target asks for, got {len(v['dac.seeds'])}")
     if "exp" in v["workload.schedule"]:
         for path in ("workload.temperature", "workload.temperature_final"):
             if 0 in v[path]:

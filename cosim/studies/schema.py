@@ -94,6 +94,8 @@ class Key:
         Inclusive bounds for numbers and list items.
     lo_open : bool, default=False
         Make ``lo`` a strict bound.
+    hi_open : bool, default=False
+        Make ``hi`` a strict bound.
     choices : tuple of str
         Allowed values of ``choice`` keys and ``choice_list`` items.
     sweep : bool, default=False
@@ -118,6 +120,7 @@ class Key:
     lo: float | None = None
     hi: float | None = None
     lo_open: bool = False
+    hi_open: bool = False
     choices: tuple[str, ...] = ()
     sweep: bool = False
     nullable: bool = False
@@ -138,7 +141,8 @@ class Key:
             text = "a string"
         else:
             noun = "an integer" if self.kind in ("int", "int_list") else "a number"
-            text = _range_phrase(noun, self.lo, self.hi, self.lo_open, self.nonzero)
+            text = _range_phrase(noun, self.lo, self.hi, self.lo_open, self.nonzero,
+                                 self.hi_open)
         if self.kind.endswith("_list"):
             text = f"a list of {text.replace('an integer', 'integers')}"
         if self.nullable:
@@ -151,15 +155,16 @@ def _num(x: float) -> str:
 
 
 def _range_phrase(noun: str, lo: float | None, hi: float | None, lo_open: bool,
-                  nonzero: bool) -> str:
-    if lo is not None and hi is not None and not lo_open and noun == "an integer":
+                  nonzero: bool, hi_open: bool = False) -> str:
+    below = "<" if hi_open else "<="
+    if lo is not None and hi is not None and not (lo_open or hi_open) and noun == "an integer":
         text = f"{noun} {lo}..{hi}"
     elif lo is not None and hi is not None:
-        text = f"{noun} {'>' if lo_open else '>='} {_num(lo)} and <= {_num(hi)}"
+        text = f"{noun} {'>' if lo_open else '>='} {_num(lo)} and {below} {_num(hi)}"
     elif lo is not None:
         text = f"{noun} {'>' if lo_open else '>='} {_num(lo)}"
     elif hi is not None:
-        text = f"{noun} <= {_num(hi)}"
+        text = f"{noun} {below} {_num(hi)}"
     else:
         text = noun
     return text + (", not 0" if nonzero else "")
@@ -299,6 +304,10 @@ SCHEMA: tuple[Key, ...] = (
        lo=0.0, lo_open=True, hi=1.0),
     _k("study", "target", "choice", "relative", "How accuracy_target is read.",
        choices=("relative", "absolute")),
+    _k("study", "yield_target", "float", None, "Fraction of chips (dac.seeds draws, with "
+       "each workload seed) that must reach the accuracy target for a design to count; null "
+       "judges designs by their mean accuracy. Needs at least 2 values of dac.seeds.",
+       lo=0.0, lo_open=True, hi=1.0, hi_open=True, nullable=True),
     _k("study", "max_points", "int", 10_000, "Largest number of points the sweep may have.",
        lo=1, hi=POINT_CEILING),
 )

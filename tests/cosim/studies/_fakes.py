@@ -83,3 +83,39 @@ def scenario_data(bits: list[int] | None = None, seeds: list[int] | None = None)
         "workload": {"seeds": seeds or [0, 1], "eval_bits": [1, 2, 4, 8]},
         "study": {"stages": ["dac", "cost"], "accuracy_target": 0.9},
     }
+
+
+def logged_evaluate(config: dict[str, Any]) -> dict[str, Any]:
+    """``fake_evaluate`` that appends the point's id to the file in ``COSIM_TEST_EVAL_LOG``.
+
+    With ``COSIM_TEST_SLOW`` set it pauses first, so a search can be killed part-way.
+    """
+    from cosim.studies.points import point_id
+
+    if os.environ.get("COSIM_TEST_SLOW"):
+        time.sleep(0.05)
+    metrics = fake_evaluate(config)
+    log = os.environ.get("COSIM_TEST_EVAL_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(point_id(config) + "\n")
+    return metrics
+
+
+def search_data(budget: int = 8, **search: Any) -> dict:
+    """A search scenario over dac.bits x dac.architecture (24 designs) on 2 chips."""
+    return {
+        "name": "fake_search",
+        "dac": {"seeds": [0, 1], "unary_msbs": 2},
+        "workload": {"eval_bits": [4]},
+        "study": {"stages": ["cost", "ptq"], "accuracy_target": 0.9},
+        "search": {
+            "variables": {"dac.bits": {"lo": 1, "hi": 12},
+                          "dac.architecture": ["binary", "unary"]},
+            "objectives": [{"metric": "ptq_accuracy", "aggregate": "p05",
+                            "direction": "maximise"},
+                           {"metric": "power_per_qubit_w", "direction": "minimise"}],
+            "constraints": [{"metric": "ptq_accuracy", "min": 0.5}],
+            "budget": budget, "sampler": "nsga2", "seed": 0, **search,
+        },
+    }

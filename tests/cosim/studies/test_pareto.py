@@ -80,3 +80,28 @@ def test_no_knee_on_a_straight_or_short_front() -> None:
     assert knee_index(line[:2], MAX_MIN) is None
     concave = np.array([[0.5, 1.0], [0.6, 2.5], [0.9, 3.0]])
     assert knee_index(concave, MAX_MIN) is None
+
+
+def test_hypervolume_of_point_sets_with_known_volume() -> None:
+    from cosim.studies.pareto import hypervolume
+
+    # One point: the box to the reference.
+    assert hypervolume([[1.0, 2.0]], (False, False), (3.0, 5.0)) == pytest.approx(6.0)
+    # A staircase of three points, minimise both, reference (4, 4):
+    # (1,3), (2,2), (3,1) -> 3*1 + 2*1 + 1*1 = 6; a dominated point and one
+    # beyond the reference change nothing.
+    stairs = [[1, 3], [2, 2], [3, 1], [3, 3], [5, 0]]
+    assert hypervolume(stairs, (False, False), (4, 4)) == pytest.approx(6.0)
+    # Maximising is the mirror image.
+    mirrored = [[-a, b] for a, b in stairs]
+    assert hypervolume(mirrored, (True, False), (-4, 4)) == pytest.approx(6.0)
+    assert hypervolume(np.zeros((0, 2)), (False, False), (1, 1)) == 0.0
+    # Three objectives: two boxes [0,2]x[0,1]x[0,1] and [0,1]x[0,2]x[0,1]
+    # with reference (2, 2, 1) from points (0,1,0) and (1,0,0): union 2+2-1 = 3.
+    assert hypervolume([[0, 1, 0], [1, 0, 0]], (False,) * 3, (2, 2, 1)) == pytest.approx(3.0)
+    # Against Monte Carlo on a random 3-D set.
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(0, 1, (12, 3))
+    samples = rng.uniform(0, 1, (200_000, 3))
+    covered = np.any(np.all(pts[None, :, :] <= samples[:, None, :], axis=2), axis=1)
+    assert hypervolume(pts, (False,) * 3, (1, 1, 1)) == pytest.approx(covered.mean(), abs=5e-3)

@@ -66,8 +66,8 @@ def test_a_run_writes_csv_plots_and_a_report_from_its_numbers(tmp_path: Path) ->
     scenario = parse_scenario(_fakes.scenario_data())
     summary = run_study(scenario, tmp_path, evaluate=_fakes.fake_evaluate, workers=1)
     names = {p.name for p in summary.outputs}
-    assert names == {"results.csv", "pareto.png", "elbow.png", "deadlock.png", "report.md",
-                     "results_table.md"}
+    assert names == {"results.csv", "designs.csv", "pareto.png", "elbow.png", "deadlock.png",
+                     "report.md", "results_table.md"}
     for png in ("pareto.png", "elbow.png", "deadlock.png"):
         assert (tmp_path / png).read_bytes()[:8] == PNG_MAGIC
     with (tmp_path / "results.csv").open() as fh:
@@ -92,7 +92,8 @@ def test_plots_without_data_are_skipped_and_explained(tmp_path: Path) -> None:
     dac_only = parse_scenario({"dac": {"bits": [4, 6]}, "study": {"stages": ["dac", "cost"]}})
     summary = run_study(dac_only, tmp_path, workers=1, fresh=True)
     # Stage cost ran, so the power terms have data; nothing else does.
-    assert {p.name for p in summary.outputs} == {"results.csv", "report.md", "power_terms.png"}
+    assert {p.name for p in summary.outputs} == {"results.csv", "designs.csv", "report.md",
+                                                 "power_terms.png"}
     assert (tmp_path / "power_terms.png").read_bytes()[:8] == PNG_MAGIC
     assert not (tmp_path / "pareto.png").exists()  # stale figure removed
     report = (tmp_path / "report.md").read_text()
