@@ -31,7 +31,14 @@ from typing import TypeVar
 
 import numpy as np
 
-from qnn._ptm import bloch_of_columns, checked_ptm, cnot_block, relaxation_ptm, rotation_ptm
+from qnn._ptm import (
+    axis_dephasing_ptm,
+    bloch_of_columns,
+    checked_ptm,
+    cnot_block,
+    relaxation_ptm,
+    rotation_ptm,
+)
 from qnn._statevector import product_state, z_table
 from qnn.architectures import Architecture
 from qnn.noise import PHYSICAL_AXES, ChannelSet, NoiseModel, Timing
@@ -125,11 +132,13 @@ def make_plan(arch: Architecture, noise: NoiseModel, timing: Timing | None) -> P
     final = relaxation_ptm(noise, np.array([next(w, 0.0) for w in waits]))
     scale, offset = noise.readout_affine()
     one_q = relaxation_ptm(noise, noise.gate_1q_s)
+    # A physical pulse: DAC noise (dephasing about the pulse's own axis), then relaxation.
+    gate = {a: one_q @ axis_dephasing_ptm(a, noise.angle_noise_rms_rad) for a in PHYSICAL_AXES}
     return Plan(
         arch=arch,
         rot_idle=relaxation_ptm(noise, rot_idle_s),
-        gate_relax=np.stack([one_q if a in PHYSICAL_AXES else np.eye(4) for a in arch.rotations]),
-        enc_relax=one_q,
+        gate_relax=np.stack([gate.get(a, np.eye(4)) for a in arch.rotations]),
+        enc_relax=one_q @ axis_dephasing_ptm("y", noise.encoding_noise_rms_rad),
         rings=tuple(_ring(n, b) for b in blocks),
         readout=scale * final[:, 3, :] + offset * _E0,
     )

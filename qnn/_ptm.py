@@ -73,6 +73,19 @@ def relaxation_ptm(noise: NoiseModel, duration_s: np.ndarray | float) -> np.ndar
     return r
 
 
+def axis_dephasing_ptm(axis: str, rms_rad: float) -> np.ndarray:
+    """PTM of a rotation about ``axis`` by a Gaussian angle of RMS ``rms_rad``, averaged.
+
+    ``E[R(eps) rho R(eps)^dagger]`` keeps the Bloch component along ``axis`` and
+    scales the two it turns by ``E[cos eps] = exp(-rms**2 / 2)``; ``E[sin eps] = 0``.
+    It commutes with every rotation about the same axis.
+    """
+    r = np.eye(4)
+    b, d = _ROTATED[axis]
+    r[b, b] = r[d, d] = np.exp(-0.5 * rms_rad**2)
+    return r
+
+
 def rotation_ptm(axis: str, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """PTMs of ``R_axis(theta) = exp(-i theta sigma / 2)`` and their theta-derivatives.
 

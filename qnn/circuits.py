@@ -441,7 +441,9 @@ def expectation_z_channels(
         which adds none of them.
     encode : callable, optional
         Maps ``x`` to the encoding processes, Liouville matrices of shape
-        ``(B, n_qubits, 4, 4)`` (e.g. :func:`qnn.noise.channel_encoding`);
+        ``(B, n_qubits, 4, 4)`` (e.g. :func:`qnn.noise.channel_encoding`), or
+        to unitaries ``(B, n_qubits, 2, 2)`` (an ``encode`` hook of
+        :func:`expectation_z`, then followed by the encoding pulse's noise);
         default ideal ``RY(x)`` followed by relaxation over ``noise.gate_1q_s``.
     shots, rng, timing
         As in :func:`expectation_z`.
@@ -454,13 +456,15 @@ def expectation_z_channels(
     x = _check_x(arch, x)
     codes = _check_codes(arch, codes)
     plan, shots, rng = _noise_plan(arch, noise or NoiseModel(), timing, shots, rng)
-    if encode is None:
-        encoded = _density.encoded_from_columns(plan, _encoded_columns(x, None))
-    else:
-        s = np.asarray(encode(x))
-        if s.shape != x.shape + (4, 4):
-            raise ValueError(f"encode: must return shape {x.shape + (4, 4)}, got {s.shape}")
+    s = None if encode is None else np.asarray(encode(x))
+    if s is None or s.shape == x.shape + (2, 2):
+        encoded = _density.encoded_from_columns(
+            plan, _encoded_columns(x, None if s is None else (lambda _: s)))
+    elif s.shape == x.shape + (4, 4):
         encoded = _density.encoded_from_channels(s)
+    else:
+        raise ValueError(f"encode: must return shape {x.shape + (4, 4)} (processes) or "
+                         f"{x.shape + (2, 2)} (unitaries), got {s.shape}")
     gates = _density.channel_gates(arch, codes, channels)
     return _density.values(plan, gates, _density.Products(encoded), shots, rng)
 

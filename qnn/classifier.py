@@ -17,7 +17,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from qnn.architectures import Architecture, get_architecture
-from qnn.device import DACConfig, Device, encoding_dac
+from qnn.device import ControlStack, DACConfig, Device, Measurement, Qubit, encoding_dac
 from qnn.executor import Executor
 from qnn.fit import TrainingRecipe, fit
 from qnn.model import Readout
@@ -37,6 +37,8 @@ from qnn.vocabulary import (
     DEFAULT_UNARY_MSBS,
     check_bits,
 )
+
+QUBIT, STACK = Qubit(), ControlStack()
 
 
 def _generator(random_state: object) -> np.random.Generator:
@@ -99,6 +101,24 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
         ideal encoding. Used in training and prediction.
     chip_seed : int, default=0
         The chip: seed of the DACs' mismatch draw.
+    t1_s, t2_s : float or None, default=None
+        Qubit relaxation and coherence times, s (None: none).
+    gate_1q_s, gate_2q_s : float, default=20e-9, 100e-9
+        Pulse and CNOT durations, s.
+    cnot_error : float, default=0.0
+        Depolarizing probability after every CNOT.
+    readout_error : tuple of float, default=(0.0, 0.0)
+        ``(e0, e1)``: P(read 1 | 0), P(read 0 | 1).
+    shots : int, default=0
+        Measured bitstrings per input in prediction (and in noisy training);
+        0 gives exact expectations.
+    idle_decoherence : bool, default=True
+        Whether waiting wires decohere.
+    sample_rate_hz : float, default=1e9
+        DAC sample rate (sets how the DAC output noise averages over a pulse).
+    noisy_training : bool, default=False
+        Train on the noisy device instead of the ideal circuit. Prediction
+        always runs on the device.
     random_state : int, numpy Generator or None, default=None
         The training seed: initial angles, shuffles and the rounding stream.
 
@@ -111,7 +131,7 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
     recipe_ : TrainingRecipe
     encoder_ : AngleEncoder or None
     executor_ : Executor
-        Runs the trained model (architecture and encoding DAC).
+        Runs the trained model on the device (encoding DAC, noise, shots).
     theta_ : ndarray of shape (n_params,)
         Returned angles the circuit sees, rad (realized DAC levels for a
         quantized store).
@@ -153,6 +173,16 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
         noise_rms_rad: float = 0.0,
         encode_bits: int | float = math.inf,
         chip_seed: int = 0,
+        t1_s: float | None = None,
+        t2_s: float | None = None,
+        gate_1q_s: float = QUBIT.gate_1q_s,
+        gate_2q_s: float = QUBIT.gate_2q_s,
+        cnot_error: float = 0.0,
+        readout_error: tuple[float, float] = (0.0, 0.0),
+        shots: int = 0,
+        idle_decoherence: bool = True,
+        sample_rate_hz: float = STACK.sample_rate_hz,
+        noisy_training: bool = False,
         random_state: int | np.random.Generator | None = None,
     ) -> None:
         self.arch = arch
@@ -176,6 +206,16 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
         self.noise_rms_rad = noise_rms_rad
         self.encode_bits = encode_bits
         self.chip_seed = chip_seed
+        self.t1_s = t1_s
+        self.t2_s = t2_s
+        self.gate_1q_s = gate_1q_s
+        self.gate_2q_s = gate_2q_s
+        self.cnot_error = cnot_error
+        self.readout_error = readout_error
+        self.shots = shots
+        self.idle_decoherence = idle_decoherence
+        self.sample_rate_hz = sample_rate_hz
+        self.noisy_training = noisy_training
         self.random_state = random_state
 
     def _recipe(self) -> TrainingRecipe:
@@ -183,7 +223,7 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
             quantizer=self.quantizer, temperature=self.temperature,
             temperature_final=self.temperature_final, schedule=self.schedule,
             kernel=self.kernel, epochs=self.epochs, lr=self.lr, batch_size=self.batch_size,
-            optimizer=self.optimizer, select=self.select,
+            optimizer=self.optimizer, select=self.select, noisy_training=self.noisy_training,
         )
 
     def _device(self) -> Device:
@@ -194,7 +234,13 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
             chip_seed=self.chip_seed,
         )
         encode_bits = check_bits(self.encode_bits, allow_inf=True, name="encode_bits")
-        return Device(angle_dac=angle, encoding_dac=encoding_dac(angle, encode_bits))
+        return Device(
+            angle_dac=angle, encoding_dac=encoding_dac(angle, encode_bits),
+            stack=ControlStack(sample_rate_hz=self.sample_rate_hz),
+            qubit=Qubit(t1_s=self.t1_s, t2_s=self.t2_s, gate_1q_s=self.gate_1q_s,
+                        gate_2q_s=self.gate_2q_s, cnot_error=self.cnot_error,
+                        idle_decoherence=self.idle_decoherence),
+            measurement=Measurement(readout_error=self.readout_error, shots=self.shots))
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> QNNClassifier:
         """Train on ``X`` of shape (n_samples, n_features) and labels ``y``."""
@@ -214,7 +260,7 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
         self.encoder_ = AngleEncoder(arch.n_qubits).fit(X) if self.preprocess else None
         result = fit(arch, self._angles(X), y_idx.astype(np.int64), n_classes=n_classes,
                      recipe=recipe, device=device, seed=_generator(self.random_state))
-        self.executor_: Executor = result.executor
+        self.executor_: Executor = result.device_executor
         self.theta_ = result.theta
         self.codes_ = result.codes
         self.final_codes_ = result.final_codes

@@ -34,11 +34,14 @@ from qnn.vocabulary import (
 
 if TYPE_CHECKING:
     from hardware_models.dac import DACSpec
+    from qnn.noise import NoiseModel
     from qnn.quantizers import AngleGrid
 
 TWO_PI = 2.0 * math.pi
 #: Largest chip or training seed (numpy seeds are 32-bit here, as in scenarios).
 MAX_SEED = 2**32 - 1
+#: Most samples per input any entry accepts.
+MAX_SHOTS = 1_000_000
 
 
 def _nonneg(name: str, value: float) -> float:
@@ -197,6 +200,10 @@ class Qubit:
         Single- and two-qubit gate durations, s.
     anharmonicity_hz : float, default=-200e6
         ``f12 - f01``, Hz (nonzero).
+    cnot_error : float, default=0.0
+        Probability of the two-qubit depolarizing channel after every CNOT.
+    idle_decoherence : bool, default=True
+        Whether waiting wires relax (with T1/T2 set).
     """
 
     levels: int = 2
@@ -205,18 +212,23 @@ class Qubit:
     gate_1q_s: float = 20e-9
     gate_2q_s: float = 100e-9
     anharmonicity_hz: float = -200e6
+    cnot_error: float = 0.0
+    idle_decoherence: bool = True
 
     def __post_init__(self) -> None:
+        from qnn.noise import NoiseModel
+
         check_int("levels", self.levels, 2, 3)
-        for name in ("t1_s", "t2_s"):
-            if getattr(self, name) is not None:
-                check_positive(name, getattr(self, name))
-        if self.t1_s is not None and self.t2_s is not None and self.t2_s > 2 * self.t1_s:
-            raise ValueError(f"t2_s: must be <= 2 * t1_s = {2 * self.t1_s:g}, got {self.t2_s:g}")
         check_positive("gate_1q_s", self.gate_1q_s)
         check_positive("gate_2q_s", self.gate_2q_s)
+        # The times, T2 <= 2 T1 and the idle flag are the noise model's to check.
+        NoiseModel(t1_s=self.t1_s, t2_s=self.t2_s, gate_1q_s=self.gate_1q_s,
+                   gate_2q_s=self.gate_2q_s, idle=self.idle_decoherence)
         if check_finite("anharmonicity_hz", self.anharmonicity_hz) == 0:
             raise ValueError("anharmonicity_hz: must be a finite number, not 0, got 0")
+        if not 0 <= check_finite("cnot_error", self.cnot_error) <= 1:
+            raise ValueError(f"cnot_error: must be a probability in [0, 1], "
+                             f"got {self.cnot_error!r}")
 
 
 @dataclass(frozen=True)
@@ -235,14 +247,12 @@ class Measurement:
     shots: int = 0
 
     def __post_init__(self) -> None:
-        e = tuple(self.readout_error)
-        if len(e) != 2:
-            raise ValueError(f"readout_error: must be a pair (e0, e1), got {self.readout_error!r}")
-        e0, e1 = (_nonneg("readout_error", v) for v in e)
-        if e0 + e1 >= 1:
-            raise ValueError(f"readout_error: must have e0 + e1 < 1, got {e0:g} + {e1:g}")
-        object.__setattr__(self, "readout_error", (e0, e1))
-        check_int("shots", self.shots, 0, 10**9)
+        from qnn.noise import NoiseModel
+
+        # The pair is the noise model's to check (probabilities, e0 + e1 < 1).
+        noise = NoiseModel(readout_error=self.readout_error)
+        object.__setattr__(self, "readout_error", noise.readout_error)
+        check_int("shots", self.shots, 0, MAX_SHOTS)
 
 
 @dataclass(frozen=True)
@@ -270,6 +280,46 @@ class Device:
     def chip_seed(self) -> int:
         """The chip: seed of the angle DAC's mismatch draw."""
         return self.angle_dac.chip_seed
+
+    @property
+    def samples_per_pulse(self) -> int:
+        """DAC samples in one single-qubit pulse, ``round(gate_1q_s * sample_rate_hz)``, >= 1."""
+        return max(1, round(self.qubit.gate_1q_s * self.stack.sample_rate_hz))
+
+    def pulse_angle_noise_rad(self, dac: DACConfig) -> float:
+        """RMS angle error of one square pulse played by ``dac``, rad.
+
+        The rotation angle is the mean of the pulse's samples, each with white
+        output noise of RMS ``dac.noise_rms_rad``, so ``noise_rms / sqrt(n)``
+        for ``n`` samples. No DAC (``bits=inf``) plays no noise.
+        """
+        if dac.is_float:
+            return 0.0
+        return dac.noise_rms_rad / math.sqrt(self.samples_per_pulse)
+
+    def noise_model(self) -> NoiseModel | None:
+        """What the executor needs to run this device, or None for an ideal one.
+
+        Decoherence (T1, T2) during pulses and idle waits, the CNOT error, the
+        readout assignment errors and the DAC output noise of both DACs.
+        """
+        from qnn.noise import NoiseModel
+
+        q, m = self.qubit, self.measurement
+        noise = NoiseModel(t1_s=q.t1_s, t2_s=q.t2_s, gate_1q_s=q.gate_1q_s,
+                           gate_2q_s=q.gate_2q_s, cnot_depolarizing=q.cnot_error,
+                           readout_error=m.readout_error, idle=q.idle_decoherence,
+                           angle_noise_rms_rad=self.pulse_angle_noise_rad(self.angle_dac),
+                           encoding_noise_rms_rad=self.pulse_angle_noise_rad(self.encoding_dac))
+        ideal = (q.t1_s is None and q.t2_s is None and q.cnot_error == 0
+                 and m.readout_error == (0.0, 0.0) and noise.angle_noise_rms_rad == 0
+                 and noise.encoding_noise_rms_rad == 0)
+        return None if ideal else noise
+
+    @property
+    def is_ideal(self) -> bool:
+        """No noise at all and exact expectation values: the pure-state circuit."""
+        return self.noise_model() is None and self.measurement.shots == 0
 
 
 

@@ -2,32 +2,52 @@
 
 An :class:`Executor` runs the layered circuit of an architecture on some
 hardware and answers three questions: the values ``<Z_q>`` for a batch of
-inputs and angles, the same values with the exact gradient of a scalar
-function of them, and the loss and accuracy of a model on labelled data.
-Training (:mod:`qnn.training`), post-training quantization (:mod:`qnn.ptq`),
-the estimator and the study stages all ask an executor, so a hardware effect
+inputs and angles, the same values with the gradient of a scalar function of
+them, and the loss and accuracy of a model on labelled data. Training
+(:mod:`qnn.training`), post-training quantization (:mod:`qnn.ptq`), the
+estimator and the study stages all ask an executor, so a hardware effect
 added here reaches every one of them.
 
-Today the executor runs the exact pure-state simulator of
-:mod:`qnn.circuits`, with the data angles optionally played by an encoding
-DAC (``encode``) and the trained angles optionally realized by a gate set
-(``gates``: each angle goes to its nearest code, and the code to the gate the
-hardware produces for it).
+What the executor runs on:
+
+* ``encode``: the data angles played by an encoding DAC (default ideal ``RY``);
+* ``gates``: the trained angles rounded to their nearest codes, each code's
+  realized unitary (a :class:`~qnn.gateset.GateSet`);
+* ``noise``: the noisy density-matrix executor (:mod:`qnn.noise`): T1/T2
+  during pulses and idle waits (``timing``), CNOT depolarizing, readout
+  assignment errors and DAC output noise;
+* ``channels``: each code's whole realized process (a
+  :class:`~qnn.noise.ChannelSet`, e.g. pulse-level with decoherence);
+* ``shots``: finite sampling, seeded by ``rng``; 0 gives exact expectations.
+
+With none of them it is the exact pure-state simulator of :mod:`qnn.circuits`,
+and :meth:`Executor.for_device` builds the executor a
+:class:`~qnn.device.Device` describes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
 from qnn.architectures import Architecture, get_architecture
-from qnn.circuits import Encoder, expectation_z, expectation_z_gates, value_and_grad
+from qnn.circuits import (
+    Encoder,
+    expectation_z,
+    expectation_z_channels,
+    expectation_z_gates,
+    value_and_grad,
+)
 from qnn.gateset import GateSet
 from qnn.model import Readout
+from qnn.noise import ChannelSet, NoiseModel, Timing
 from qnn.vocabulary import nearest_codes
+
+if TYPE_CHECKING:
+    from qnn.device import Device
 
 T = TypeVar("T")
 
@@ -48,27 +68,93 @@ class Executor:
         angles are rounded to their nearest codes
         (:func:`qnn.vocabulary.nearest_codes`) and each rotation is the gate
         of its code. Forward passes only: gradients need continuous angles.
+    noise : NoiseModel, optional
+        Run the noisy density-matrix executor; None is the pure-state circuit.
+    channels : ChannelSet, optional
+        Realized processes per code (forward passes only, like ``gates``); the
+        idle waits, CNOTs and readout still follow ``noise``.
+    timing : Timing, optional
+        Idle intervals per wire (needs ``noise.idle``); default as soon as possible.
+    shots : int, default=0
+        Measured bitstrings per input; 0 gives exact expectations.
+    rng : numpy.random.Generator, optional
+        Stream of the samples; required with ``shots > 0``. Each call draws
+        from it, so a sequence of calls is reproducible from its seed.
     """
 
     arch: Architecture
     encode: Encoder | None = None
     gates: GateSet | None = None
+    noise: NoiseModel | None = None
+    channels: ChannelSet | None = None
+    timing: Timing | None = None
+    shots: int = 0
+    rng: np.random.Generator | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "arch", get_architecture(self.arch))
         if self.gates is not None and not isinstance(self.gates, GateSet):
             raise ValueError(f"gates: must be a GateSet, got {type(self.gates).__name__}")
+        if self.gates is not None and self.channels is not None:
+            raise ValueError("channels: give gates or channels, not both")
+        if self.channels is not None and not isinstance(self.channels, ChannelSet):
+            raise ValueError(f"channels: must be a ChannelSet, got "
+                             f"{type(self.channels).__name__}")
+
+    @classmethod
+    def for_device(cls, arch: str | Architecture, device: Device, *,
+                   rng: np.random.Generator | None = None, encode: Encoder | None = None,
+                   ) -> Executor:
+        """The executor a device describes: its noise, shots and encoding DAC.
+
+        Parameters
+        ----------
+        arch : str or Architecture
+        device : Device
+        rng : numpy.random.Generator, optional
+            Stream of the samples when ``device.measurement.shots > 0``.
+        encode : callable, optional
+            Encoding hook; default the device's encoding DAC.
+        """
+        from qnn.ptq import encoding_hook
+
+        if encode is None:
+            encode = encoding_hook(device.encoding_dac)
+        shots = device.measurement.shots
+        return cls(get_architecture(arch), encode=encode, noise=device.noise_model(),
+                   shots=shots, rng=rng if shots else None)
+
+    def ideal(self) -> Executor:
+        """The same circuit and encoding without noise, realized gates or shots."""
+        return Executor(self.arch, self.encode)
 
     def with_gates(self, gates: GateSet | None) -> Executor:
         """The same executor with the trained rotations realized by ``gates``."""
-        return Executor(self.arch, self.encode, gates)
+        return replace(self, gates=gates, channels=None)
+
+    def with_channels(self, channels: ChannelSet | None, timing: Timing | None = None
+                      ) -> Executor:
+        """The same executor with each code's realized process, and optionally a timing."""
+        return replace(self, gates=None, channels=channels,
+                       timing=timing if timing is not None else self.timing)
+
+    def _noise_kwargs(self) -> dict:
+        return {"noise": self.noise, "shots": self.shots, "rng": self.rng,
+                "timing": self.timing}
 
     def values(self, x: np.ndarray, theta: np.ndarray) -> np.ndarray:
-        """``<Z_q>`` for every input, shape ``(B, n_qubits)``; ``theta`` in rad."""
+        """``<Z_q>`` as read for every input, shape ``(B, n_qubits)``; ``theta`` in rad."""
+        if self.channels is not None:
+            codes = nearest_codes(theta, self.channels.bits)
+            return expectation_z_channels(self.arch, x, codes, self.channels,
+                                          encode=self.encode, **self._noise_kwargs())
         if self.gates is not None:
+            if self.noise is not None or self.shots:
+                raise ValueError("gates: unitary gate tables run on the pure-state circuit; "
+                                 "give channels for a noisy device")
             codes = nearest_codes(theta, self.gates.bits)
             return expectation_z_gates(self.arch, x, codes, self.gates, encode=self.encode)
-        return expectation_z(self.arch, x, theta, encode=self.encode)
+        return expectation_z(self.arch, x, theta, encode=self.encode, **self._noise_kwargs())
 
     def value_and_grad(
         self,
@@ -80,9 +166,11 @@ class Executor:
 
         See :func:`qnn.circuits.value_and_grad`.
         """
-        if self.gates is not None:
-            raise ValueError("gates: gradients need continuous angles; train without a gate set")
-        return value_and_grad(self.arch, x, theta, fn, encode=self.encode)
+        if self.gates is not None or self.channels is not None:
+            raise ValueError("gates: gradients need continuous angles; train without realized "
+                             "gates or channels")
+        return value_and_grad(self.arch, x, theta, fn, encode=self.encode,
+                              **self._noise_kwargs())
 
     def evaluate(
         self, x: np.ndarray, y: np.ndarray, theta: np.ndarray, readout: Readout

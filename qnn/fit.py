@@ -8,7 +8,15 @@ from every entry. :func:`fit` owns the seeding:
   and a stream spawned from it (which does not advance it) drives the
   stochastic rounding;
 * the chip seed of the device's DACs (:class:`qnn.device.DACConfig`) draws
-  their unit-element mismatch, independently of the training seed.
+  their unit-element mismatch, independently of the training seed;
+* two more spawned streams draw the measurement samples (with finite shots),
+  one for training under noise and one for evaluation on the device.
+
+Training runs on the ideal circuit (the trained angles on the DAC grid, the
+encoding DAC) unless ``recipe.noisy_training``: then every forward pass and
+gradient runs on the device's noisy executor (decoherence, CNOT error,
+readout error, DAC noise, shots). Either way :meth:`FitResult.evaluate_on_device`
+deploys the model on the device.
 """
 
 from __future__ import annotations
@@ -23,7 +31,6 @@ from qnn.architectures import Architecture, get_architecture
 from qnn.device import Device
 from qnn.executor import Executor
 from qnn.model import Readout
-from qnn.ptq import encoding_hook
 from qnn.stores import StoreDiagnostics, make_store
 from qnn.training import StepInfo, TrainResult, init_theta, train
 from qnn.vocabulary import (
@@ -78,6 +85,8 @@ class TrainingRecipe:
     optimizer : {"adam", "sgd"}, default="adam"
     select : {"best_loss", "best_val", "last"}, default="best_loss"
         Which epoch's angles are returned (see :func:`qnn.training.train`).
+    noisy_training : bool, default=False
+        Train on the device's noisy executor instead of the ideal circuit.
     """
 
     quantizer: str = DEFAULT_QUANTIZER
@@ -90,8 +99,12 @@ class TrainingRecipe:
     batch_size: int = DEFAULT_BATCH_SIZE
     optimizer: str = DEFAULT_OPTIMIZER
     select: str = DEFAULT_SELECT
+    noisy_training: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.noisy_training, (bool, np.bool_)):
+            raise ValueError(f"noisy_training: must be true or false, got "
+                             f"{self.noisy_training!r}")
         check_choice(self.quantizer, QUANTIZERS, "quantizer")
         for name in ("temperature", "temperature_final"):
             value = getattr(self, name)
@@ -133,8 +146,10 @@ class FitResult:
     diagnostics : StoreDiagnostics
         What the parameter store saw.
     executor : Executor
-        The executor training used (architecture, encoding DAC); evaluate
-        the model with it.
+        The executor training used (architecture, encoding DAC, and the
+        device's noise with ``noisy_training``).
+    device_executor : Executor
+        The device's executor, for deployment (:meth:`evaluate_on_device`).
     readout : Readout
     """
 
@@ -147,25 +162,41 @@ class FitResult:
     history: TrainResult
     diagnostics: StoreDiagnostics
     executor: Executor
+    device_executor: Executor
     readout: Readout
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-        """Mean cross-entropy (nats) and accuracy of the returned model on ``(x, y)``."""
+        """Mean cross-entropy (nats) and accuracy of the returned model, as trained."""
         return self.executor.evaluate(x, y, self.theta, self.readout)
 
+    def evaluate_on_device(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """The same on the device: its noise, readout and shots (sampled from its stream)."""
+        return self.device_executor.evaluate(x, y, self.theta, self.readout)
 
-def training_streams(seed: SeedLike) -> tuple[np.random.Generator, np.random.Generator]:
-    """The training stream (initial angles, then shuffles) and the rounding stream.
 
-    The rounding stream is spawned, so it does not advance the training
-    stream: a quantized run starts from the same angles and sees the same
-    mini-batches as a float run with the same seed. (It is the third spawned
-    child, as it has been since the first studies, so stored results stay
-    comparable.)
+@dataclass(frozen=True)
+class Streams:
+    """The random streams of one training seed.
+
+    ``training`` draws the initial angles, then the shuffles. The others are
+    spawned from it, so they never advance it: a quantized or noisy run starts
+    from the same angles and sees the same mini-batches as a float run with
+    the same seed. (``rounding`` is the third spawned child, as it has been
+    since the first studies, so stored results stay comparable.)
     """
+
+    training: np.random.Generator
+    rounding: np.random.Generator
+    training_shots: np.random.Generator
+    device_shots: np.random.Generator
+
+
+def training_streams(seed: SeedLike) -> Streams:
+    """The :class:`Streams` of a training seed (an int, or a Generator used as the training one)."""
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(
         check_int("seed", seed, 0, 2**32 - 1))
-    return rng, rng.spawn(3)[2]
+    children = rng.spawn(5)
+    return Streams(rng, children[2], children[3], children[4])
 
 
 def fit(
@@ -208,11 +239,14 @@ def fit(
     FitResult
     """
     arch = get_architecture(arch)
-    rng, rounding = training_streams(seed)
+    streams = training_streams(seed)
+    rng = streams.training
     store = make_store(recipe.quantizer, device.angle_dac, temperature=recipe.temperature,
                        schedule=recipe.schedule, t_final=recipe.temperature_final,
-                       seed=rounding, kernel=recipe.kernel)
-    executor = Executor(arch, encode=encoding_hook(device.encoding_dac))
+                       seed=streams.rounding, kernel=recipe.kernel)
+    device_executor = Executor.for_device(arch, device, rng=streams.device_shots)
+    executor = (Executor.for_device(arch, device, rng=streams.training_shots)
+                if recipe.noisy_training else device_executor.ideal())
     readout = Readout(n_classes)
     theta0 = init_theta(arch, rng)  # what train() would draw first from the same rng
     store.init(theta0)
@@ -240,5 +274,6 @@ def fit(
         history=history,
         diagnostics=store.diagnostics(),
         executor=executor,
+        device_executor=device_executor,
         readout=readout,
     )

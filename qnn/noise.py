@@ -73,6 +73,14 @@ class NoiseModel:
     idle : bool, default=True
         Whether waiting wires relax (see :class:`Timing`). False gives the
         checkable contract in which only gates decohere.
+    angle_noise_rms_rad : float, default=0.0
+        RMS of the random error of each physical trainable rotation (RX, RY)
+        in rad, from the angle DAC's output noise. Averaged over executions,
+        ``R_a(theta + eps)`` with ``eps ~ N(0, s**2)`` is the rotation followed
+        by dephasing about its own axis: the two Bloch components it turns
+        shrink by ``exp(-s**2 / 2)``.
+    encoding_noise_rms_rad : float, default=0.0
+        The same for the encoding ``RY``, from the encoding DAC.
     """
 
     t1_s: float | None = None
@@ -82,8 +90,13 @@ class NoiseModel:
     cnot_depolarizing: float = 0.0
     readout_error: tuple[float, float] = (0.0, 0.0)
     idle: bool = True
+    angle_noise_rms_rad: float = 0.0
+    encoding_noise_rms_rad: float = 0.0
 
     def __post_init__(self) -> None:
+        for name in ("angle_noise_rms_rad", "encoding_noise_rms_rad"):
+            object.__setattr__(self, name, check_positive(name, getattr(self, name),
+                                                          allow_zero=True))
         for name in ("t1_s", "t2_s"):
             value = getattr(self, name)
             if value is not None:

@@ -34,6 +34,7 @@ from cosim.commands._common import (
     progress_enabled,
 )
 from cosim.errors import CosimInputError
+from qnn.device import ControlStack, Qubit
 from qnn.vocabulary import (
     DAC_ARCHITECTURES,
     DATASETS,
@@ -60,11 +61,18 @@ from qnn.vocabulary import (
 
 HELP = "Train a QNN under finite DAC resolution."
 
+QUBIT_DEFAULTS = Qubit()
+STACK_DEFAULTS = ControlStack()
+
 # Which flag spells each field of the typed specs, for their error messages.
 _RECIPE_FLAGS = {"quantizer": "--quantizer", "temperature": "--temperature",
                  "temperature_final": "--temperature-final", "schedule": "--schedule",
                  "kernel": "--kernel", "epochs": "--epochs", "lr": "--lr",
-                 "batch_size": "--batch-size", "optimizer": "--optimizer", "select": "--select"}
+                 "batch_size": "--batch-size", "optimizer": "--optimizer", "select": "--select",
+                 "noisy_training": "--noisy-training"}
+_QUBIT_FLAGS = {"t1_s": "--t1", "t2_s": "--t2", "gate_1q_s": "--gate-1q",
+                "gate_2q_s": "--gate-2q", "cnot_error": "--cnot-error", "idle": "--no-idle"}
+_MEASUREMENT_FLAGS = {"readout_error": "--readout-error", "shots": "--shots"}
 _DAC_FLAGS = {"bits": "--bits", "architecture": "--dac-architecture",
               "unary_msbs": "--unary-msbs", "mismatch_sigma": "--mismatch-sigma",
               "gain_error": "--gain-error", "offset_rad": "--offset-rad",
@@ -126,6 +134,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="the chip: seed of the DACs' mismatch draw")
     dac.add_argument("--encode-bits", default="inf", metavar="N|inf",
                      help="resolution of the data-encoding DAC on the same chip (inf = ideal)")
+    device = parser.add_argument_group("qubits and measurement (the noisy executor)")
+    device.add_argument("--t1", type=float, default=None, metavar="S",
+                        help="energy relaxation time T1, s (default: none)")
+    device.add_argument("--t2", type=float, default=None, metavar="S",
+                        help="coherence time T2 <= 2 T1, s (default: none)")
+    device.add_argument("--gate-1q", type=float, default=QUBIT_DEFAULTS.gate_1q_s, metavar="S",
+                        help=f"single-qubit pulse duration, s ({QUBIT_DEFAULTS.gate_1q_s:g})")
+    device.add_argument("--gate-2q", type=float, default=QUBIT_DEFAULTS.gate_2q_s, metavar="S",
+                        help=f"CNOT duration, s ({QUBIT_DEFAULTS.gate_2q_s:g})")
+    device.add_argument("--cnot-error", type=float, default=0.0, metavar="P",
+                        help="two-qubit depolarizing probability after every CNOT, 0..1")
+    device.add_argument("--readout-error", default="0,0", metavar="E0,E1",
+                        help="readout assignment errors P(1|0),P(0|1), e0 + e1 < 1")
+    device.add_argument("--shots", type=int, default=0,
+                        help="measured bitstrings per input; 0 = exact expectations")
+    device.add_argument("--no-idle", dest="idle", action="store_false",
+                        help="no decoherence while a wire waits (only gates decohere)")
+    device.add_argument("--sample-rate", type=float, default=STACK_DEFAULTS.sample_rate_hz,
+                        metavar="HZ", help="DAC sample rate; with the pulse duration it sets how "
+                        "--noise-rms-rad averages over a pulse")
+    device.add_argument("--noisy-training", action="store_true",
+                        help="train on the noisy device instead of the ideal circuit")
     deploy = parser.add_argument_group("deployment")
     deploy.add_argument("--eval-bits", default=None, metavar="2,3,4",
                         help="widths to deploy the trained angles on (post-training "
@@ -198,8 +228,17 @@ def _check_plot(path: str | None) -> Path | None:
     return check_plot_path(path, "--plot")
 
 
+def _parse_pair(text: str, where: str) -> tuple[float, float]:
+    try:
+        e0, e1 = (float(t) for t in text.split(","))
+    except ValueError:
+        raise CosimInputError(where, f"must be two comma-separated numbers E0,E1, got "
+                              f"{text!r}") from None
+    return e0, e1
+
+
 def _validate(args: argparse.Namespace) -> Options:
-    from qnn.device import DACConfig, Device, encoding_dac
+    from qnn.device import ControlStack, DACConfig, Device, Measurement, Qubit, encoding_dac
     from qnn.fit import TrainingRecipe
 
     dataset = check_choice(args.dataset, "--dataset", DATASETS)
@@ -207,7 +246,8 @@ def _validate(args: argparse.Namespace) -> Options:
     recipe = build(TrainingRecipe, _RECIPE_FLAGS, quantizer=args.quantizer,
                    temperature=args.temperature, temperature_final=args.temperature_final,
                    schedule=args.schedule, kernel=args.kernel, epochs=args.epochs, lr=args.lr,
-                   batch_size=args.batch_size, optimizer=args.optimizer, select=args.select)
+                   batch_size=args.batch_size, optimizer=args.optimizer, select=args.select,
+                   noisy_training=args.noisy_training)
     bits = _parse_bits(args.bits, "--bits")
     if recipe.quantizer != "none" and math.isinf(bits):
         raise CosimInputError("--bits", f"must be an integer {MIN_BITS}..{MAX_BITS} with "
@@ -224,7 +264,18 @@ def _validate(args: argparse.Namespace) -> Options:
     return Options(
         dataset=dataset, arch=arch, classes=_check_classes(args.classes),
         seed=check_int(args.seed, "--seed", 0, 2**32 - 1), recipe=recipe,
-        device=Device(angle_dac=angle, encoding_dac=encoding), eval_bits=eval_bits,
+        device=Device(
+            angle_dac=angle, encoding_dac=encoding,
+            stack=build(ControlStack, {"sample_rate_hz": "--sample-rate"},
+                        sample_rate_hz=args.sample_rate),
+            qubit=build(Qubit, {**_QUBIT_FLAGS, "idle_decoherence": "--no-idle"},
+                        t1_s=args.t1, t2_s=args.t2, gate_1q_s=args.gate_1q,
+                        gate_2q_s=args.gate_2q, cnot_error=args.cnot_error,
+                        idle_decoherence=args.idle),
+            measurement=build(Measurement, _MEASUREMENT_FLAGS, shots=args.shots,
+                              readout_error=_parse_pair(args.readout_error,
+                                                        "--readout-error"))),
+        eval_bits=eval_bits,
         eval_gates=bool(args.eval_gates), plot=_check_plot(args.plot),
     )
 
@@ -376,6 +427,13 @@ def _train(opts: Options) -> dict[str, Any]:
                                               result.readout)
     _, train_acc = result.evaluate(data.X_train, data.y_train)
     test_loss, test_acc = result.evaluate(data.X_test, data.y_test)
+    noise = opts.device.noise_model()
+    hardware: dict[str, Any] = {"noise": None if noise is None else asdict(noise),
+                                "shots": opts.device.measurement.shots,
+                                "noisy_training": recipe.noisy_training}
+    if not opts.device.is_ideal:
+        loss, acc = result.evaluate_on_device(data.X_test, data.y_test)
+        hardware.update(hardware_test_accuracy=acc, hardware_test_loss=loss)
     diag = result.diagnostics.as_dict()
     edges = ["inf" if e is None else e for e in diag["step_lsb_edges"]]
     return {
@@ -400,6 +458,7 @@ def _train(opts: Options) -> dict[str, Any]:
         "deadlocked": diag["deadlocked"], "final_temperature": diag["final_temperature"],
         "step_lsb_histogram": {"edges": edges, "counts": diag["step_lsb_counts"]},
         "codes_changed_per_epoch": diag["codes_changed_per_epoch"],
+        **hardware,
         **_deploy(opts, data, result),
         "train_seconds": result.history.seconds,
     }

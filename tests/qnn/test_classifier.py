@@ -19,7 +19,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from qnn.circuits import expectation_z
 from qnn.classifier import QNNClassifier
-from qnn.device import DACConfig, Device
+from qnn.device import ControlStack, DACConfig, Device, Measurement, Qubit
 from qnn.fit import TrainingRecipe, fit
 from qnn.model import Readout
 from qnn.stores import StoreDiagnostics
@@ -87,6 +87,13 @@ def test_defaults_are_those_of_the_recipe_and_the_dac() -> None:
         assert params[name] == getattr(dac, name), name
     assert params["dac_architecture"] == dac.architecture
     assert params["encode_bits"] == float("inf")
+    qubit, measurement = Qubit(), Measurement()
+    for name in ("t1_s", "t2_s", "gate_1q_s", "gate_2q_s", "cnot_error", "idle_decoherence"):
+        assert params[name] == getattr(qubit, name), name
+    assert tuple(params["readout_error"]) == measurement.readout_error
+    assert params["shots"] == measurement.shots
+    assert params["sample_rate_hz"] == ControlStack().sample_rate_hz
+    assert params["noisy_training"] == recipe.noisy_training
 
 
 def test_bits_without_a_quantizer_is_float_training() -> None:
