@@ -13,6 +13,8 @@ from cosim.commands._common import (
     emit_json,
 )
 from cosim.errors import CosimInputError
+from cosim.pulse.models import MAX_FREQUENCY_OFFSET_HZ
+from cosim.pulse.waveforms import MAX_SAMPLES_PER_PULSE
 from qnn.vocabulary import lsb_rad
 
 HELP = "Realize one rotation gate through a DAC at pulse level (QuTiP)."
@@ -68,12 +70,12 @@ def _validate(args: argparse.Namespace) -> None:
     check_int(args.levels, "--levels", 2, 3)
     check_float(args.duration, "--duration", lo=0.0, lo_open=True, hi=1e-3)
     check_float(args.sample_rate, "--sample-rate", lo=0.0, lo_open=True, hi=1e12)
-    if args.duration * args.sample_rate > 1e6:
-        raise CosimInputError("--duration", "must span at most 1e6 samples at --sample-rate, "
-                              f"got {args.duration * args.sample_rate:.3g}")
+    if args.duration * args.sample_rate > MAX_SAMPLES_PER_PULSE:
+        raise CosimInputError("--duration", f"must span at most {MAX_SAMPLES_PER_PULSE} samples "
+                              f"at --sample-rate, got {args.duration * args.sample_rate:.3g}")
     check_choice(args.envelope, "--envelope", ENVELOPES)
-    check_float(args.detuning, "--detuning")
-    check_float(args.anharmonicity, "--anharmonicity")
+    for flag, hz in (("--detuning", args.detuning), ("--anharmonicity", args.anharmonicity)):
+        check_float(hz, flag, lo=-MAX_FREQUENCY_OFFSET_HZ, hi=MAX_FREQUENCY_OFFSET_HZ)
     check_choice(args.solver, "--solver", SOLVERS)
     check_plot_path(args.plot)
     if args.solver == "closed-form" and (args.levels == 3 or args.t1 or args.t2):

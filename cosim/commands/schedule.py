@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cosim.commands._common import (
+    build,
     check_choice,
     check_float,
     check_int,
@@ -12,6 +13,7 @@ from cosim.commands._common import (
     emit_json,
 )
 from cosim.errors import CosimInputError
+from cosim.pulse.waveforms import MAX_SAMPLES_PER_PULSE
 from qnn.vocabulary import QNN_ARCHITECTURES as ARCHS
 
 HELP = "Schedule a QNN circuit on a SimPy control stack with shared DAC channels."
@@ -75,9 +77,9 @@ def _validate(args: argparse.Namespace) -> int:
         if value * fs < 0.5:
             raise CosimInputError(flag, f"must last at least one sample period "
                                   f"(1/--sample-rate = {1 / fs:g} s), got {value:g}")
-    if args.gate_1q * fs > 1e6:
-        raise CosimInputError("--gate-1q", "must span at most 1e6 samples at --sample-rate, "
-                              f"got {args.gate_1q * fs:.3g}")
+    if args.gate_1q * fs > MAX_SAMPLES_PER_PULSE:
+        raise CosimInputError("--gate-1q", f"must span at most {MAX_SAMPLES_PER_PULSE} samples "
+                              f"at --sample-rate, got {args.gate_1q * fs:.3g}")
     check_int(args.bits, "--bits", 1, 16)
     check_int(args.phase_bits, "--phase-bits", 2, 32)
     check_choice(args.envelope, "--envelope", ENVELOPES)
@@ -112,7 +114,10 @@ def run(args: argparse.Namespace) -> int:
         assignment=args.assignment,
     )
     dac = DAC(DACSpec(bits=args.bits, mismatch_sigma=args.inl_sigma), rng=args.seed)
-    result = simulate(arch.ops(), spec, x=x, theta=theta, dac=dac)
+    # simulate refuses, before playing anything, a timeline of qubits x samples
+    # beyond cosim.stack.spec.MAX_TIMELINE_SAMPLES; the error names the flags.
+    result = build(simulate, {"gate_1q_s": "--gate-1q/--gate-2q/--sample-rate"},
+                   circuit=arch.ops(), spec=spec, x=x, theta=theta, dac=dac)
     report = {
         "arch": args.arch, "qubits": args.qubits, "channels": channels,
         "sample_rate_hz": args.sample_rate, "fifo_depth_words": args.fifo_depth,

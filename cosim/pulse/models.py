@@ -27,6 +27,9 @@ import numpy as np
 from hardware_models.validation import check_finite
 
 LEVELS = (2, 3)
+#: Largest |detuning| and |anharmonicity|: 10 GHz, beyond any transmon's drive
+#: frame, and where a 1 GS/s pulse would no longer resolve the rotating frame.
+MAX_FREQUENCY_OFFSET_HZ = 10e9
 
 
 
@@ -58,8 +61,10 @@ class QubitModel:
     def __post_init__(self) -> None:
         if isinstance(self.levels, bool) or self.levels not in LEVELS:
             raise ValueError(f"levels: must be 2 or 3, got {self.levels!r}")
-        check_finite("detuning_hz", self.detuning_hz)
-        check_finite("anharmonicity_hz", self.anharmonicity_hz)
+        for name in ("detuning_hz", "anharmonicity_hz"):
+            if abs(check_finite(name, getattr(self, name))) > MAX_FREQUENCY_OFFSET_HZ:
+                raise ValueError(f"{name}: must be within +-{MAX_FREQUENCY_OFFSET_HZ:g} Hz, "
+                                 f"got {getattr(self, name):g}")
         for name in ("t1_s", "t2_s"):
             value = getattr(self, name)
             if value is not None and check_finite(name, value) <= 0:

@@ -23,6 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 ENVELOPES = ("square", "cosine", "gaussian")
+#: Most samples one pulse may have. A pulse is propagated sample by sample (and
+#: QuTiP's integrator gives up near 10^6 steps), so the scenario schema, the
+#: ``cosim gate`` / ``cosim schedule`` flags and :class:`PulseSpec` all refuse more.
+MAX_SAMPLES_PER_PULSE = 100_000
 
 
 @dataclass(frozen=True)
@@ -61,10 +65,10 @@ class PulseSpec:
         sigma = self.gaussian_sigma_frac
         if not (isinstance(sigma, (int, float)) and 0 < sigma <= 1):
             raise ValueError(f"gaussian_sigma_frac: must be in (0, 1], got {sigma!r}")
-        if self.duration_s * self.sample_rate_hz > 10_000_000:
+        if self.duration_s * self.sample_rate_hz > MAX_SAMPLES_PER_PULSE:
             raise ValueError(
-                "duration_s: must span at most 1e7 samples at sample_rate_hz, got "
-                f"{self.duration_s * self.sample_rate_hz:.3g}"
+                f"duration_s: must span at most {MAX_SAMPLES_PER_PULSE} samples at "
+                f"sample_rate_hz, got {self.duration_s * self.sample_rate_hz:.3g}"
             )
 
     @property

@@ -35,7 +35,7 @@ from cosim.stack.sequencer import (
     VirtualZInstruction,
     compile_program,
 )
-from cosim.stack.spec import StackSpec
+from cosim.stack.spec import MAX_TIMELINE_SAMPLES, StackSpec
 from hardware_models.dac import DAC, DACSpec, as_generator
 
 
@@ -133,6 +133,29 @@ def _waveforms(stack: _Stack, angle: AngleDAC, duration: int,
     return records
 
 
+def _shortest_ticks(spec: StackSpec, program: Program) -> int:
+    """A lower bound of the run's length: every gate as soon as its qubits are free.
+
+    (No channel contention, latency or FIFO stalls, which only add time.)
+    """
+    free = [0] * spec.n_qubits
+    for ins in program.instructions:
+        if isinstance(ins, TwoQubitInstruction):
+            end = max(free[ins.control], free[ins.target]) + spec.twoq_ticks
+            free[ins.control] = free[ins.target] = end
+        elif not isinstance(ins, VirtualZInstruction):
+            free[ins.qubit] += spec.pulse_samples
+    return max(free, default=0)
+
+
+def _check_timeline(spec: StackSpec, program: Program, ticks: int) -> None:
+    """Refuse a run whose dense waveform grid would exceed :data:`MAX_TIMELINE_SAMPLES`."""
+    if spec.n_qubits * ticks > MAX_TIMELINE_SAMPLES:
+        raise ValueError(f"gate_1q_s: {spec.n_qubits} qubits x a timeline of at least {ticks} "
+                         f"samples exceeds {MAX_TIMELINE_SAMPLES} samples; shorten the gates, "
+                         "lower the sample rate or use fewer qubits")
+
+
 def simulate(
     circuit: Iterable[Gate | tuple],
     spec: StackSpec | None = None,
@@ -175,8 +198,10 @@ def simulate(
     gen = None if rng is None else as_generator(rng, "rng")
     angle = AngleDAC(dac)
     program = compile_program(as_gates(circuit, x=x, theta=theta), spec, angle)
+    _check_timeline(spec, program, _shortest_ticks(spec, program))
     stack = _Stack(spec, program)
     duration = stack.run()
+    _check_timeline(spec, program, duration)
     fs = spec.sample_rate_hz
     busy = tuple(ch.busy_ticks / fs for ch in stack.channels)
     total = duration / fs

@@ -15,6 +15,11 @@ from dataclasses import dataclass
 from cosim.pulse.waveforms import ENVELOPES, PulseSpec
 from hardware_models.validation import check_int, check_positive
 
+#: Most qubit-samples a stack run may record (qubits x timeline ticks): the
+#: emitted waveforms are built on a dense qubits x ticks grid (16 bytes a
+#: sample), so this bounds a run to about 160 MB.
+MAX_TIMELINE_SAMPLES = 10_000_000
+
 ASSIGNMENTS = ("pool", "static")
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from cosim.errors import CosimInputError, shown
+from cosim.pulse.waveforms import MAX_SAMPLES_PER_PULSE
 from cosim.studies import points, sweep
 from cosim.studies.scenario_file import parse_yaml, read_scenario_text
 from cosim.studies.schema import BY_PATH, SECTIONS, Key, section_keys
@@ -273,6 +274,11 @@ def _check_relations(scenario: Scenario) -> None:
     if t1 and t2 and max(t2) > 2 * min(t1):
         raise CosimInputError("qubit.t2_s", f"must be <= 2 * qubit.t1_s, got t2_s = "
                               f"{max(t2):g} s with t1_s = {min(t1):g} s")
+    samples = max(v["qubit.gate_1q_s"]) * max(v["stack.sample_rate_hz"])
+    if samples > MAX_SAMPLES_PER_PULSE:
+        raise CosimInputError("qubit.gate_1q_s", f"qubit.gate_1q_s * stack.sample_rate_hz must "
+                              f"be at most {MAX_SAMPLES_PER_PULSE} samples per pulse, got "
+                              f"{samples:.3g}")
     channels = [c for c in v["stack.channels"] if c is not None]
     mux = [m for m in v["stack.multiplexing"] if m is not None]
     if channels and mux and min(channels) * min(mux) < max(v["stack.qubits"]):

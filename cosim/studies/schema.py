@@ -34,7 +34,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cosim.pulse.waveforms import ENVELOPES
+from cosim.pulse.models import MAX_FREQUENCY_OFFSET_HZ
+from cosim.pulse.waveforms import ENVELOPES, MAX_SAMPLES_PER_PULSE
 from hardware_models.presets import ROOM_STAGE, list_presets, load_fridge
 from qnn.vocabulary import (
     DAC_ARCHITECTURES,
@@ -250,12 +251,14 @@ SCHEMA: tuple[Key, ...] = (
     _k("qubit", "t2_s", "float", 100e-6, "Coherence time T2, <= 2 * t1_s; null for no pure "
        "dephasing. With both null and 2 levels, gates are solved in closed form, else with "
        "QuTiP.", unit="s", lo=0.0, lo_open=True, hi=2.0, sweep=True, nullable=True),
-    _k("qubit", "gate_1q_s", "float", 20e-9, "Single-qubit gate duration.", unit="s", lo=0.0,
+    _k("qubit", "gate_1q_s", "float", 20e-9, "Single-qubit gate duration; times "
+       f"stack.sample_rate_hz at most {MAX_SAMPLES_PER_PULSE} samples.", unit="s", lo=0.0,
        lo_open=True, hi=1e-3, sweep=True),
     _k("qubit", "gate_2q_s", "float", 100e-9, "Two-qubit gate duration.", unit="s", lo=0.0,
        lo_open=True, hi=1e-3, sweep=True),
     _k("qubit", "anharmonicity_hz", "float", -200e6, "Anharmonicity (f12 - f01); transmons "
-       "are negative.", unit="Hz", lo=-10e9, hi=10e9, nonzero=True, sweep=True),
+       "are negative.", unit="Hz", lo=-MAX_FREQUENCY_OFFSET_HZ, hi=MAX_FREQUENCY_OFFSET_HZ,
+       nonzero=True, sweep=True),
     # --- workload
     _k("workload", "dataset", "choice", "iris", "Classification data set.", choices=DATASETS,
        sweep=True),
