@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _stdout_closed()
     except CosimInputError as exc:
-        _fail(str(exc))
+        _fail(str(exc), exc.status)
     except (ValueError, FileNotFoundError) as exc:
         # Library code validates its own keyword arguments and names them.
         _fail(str(exc))

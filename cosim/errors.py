@@ -26,10 +26,24 @@ class CosimInputError(ValueError):
         What is allowed and what was given, e.g. ``must be an integer 1..16, got 0``.
     """
 
+    #: Exit status of the command that stops on this error.
+    status = EXIT_USAGE
+
     def __init__(self, where: str, message: str) -> None:
         self.where = where
         self.message = message
         super().__init__(f"{where}: {message}")
+
+
+class CosimRunError(CosimInputError):
+    """A run that cannot go on for a reason outside its input: a lost Dask scheduler.
+
+    Reported like bad input (one ``error:`` line naming the argument at
+    fault), but with exit status 1: the input was fine, what the run needed
+    went away. What was computed stays stored; a plain rerun resumes.
+    """
+
+    status = EXIT_FAILURE
 
 
 _SHOWN = reprlib.Repr()

@@ -49,7 +49,13 @@ JSON (sorted keys, no spaces), so the same config always has the same id, and
 `name`, `description` and the `study` section never change it. The
 `design_id` is the same hash without `dac.seeds` and `workload.seeds`: points
 that share it are repeated draws of one design, and the report gives their
-mean and sample standard deviation.
+mean and sample standard deviation. A point that runs stage `train` or `ptq`
+also carries `workload.data_digest`, the sha256 (16 hex digits) of every sample
+and label of the data set the run loads (`COSIM_MNIST_DIR`, system IDX files,
+the cache or the bundled subset; the scikit-learn version's copy for iris and
+breast_cancer), so its id names the data: resuming with other data computes
+new points instead of mixing them. The metric `data_source` records where the
+data came from, and a worker that loads other data refuses the point.
 """
 
 _RUN = """\
@@ -70,7 +76,15 @@ of the scenario failed. One run writes a directory at a time (a lock file
 `DIR/.cosim.lock` names the holder); a second run refuses, or waits with
 `--wait`. A directory holds one scenario (by name): running another into it
 refuses. `--fresh` deletes the database first, once the
-scenario and the arguments have been checked.
+scenario and the arguments have been checked. Points are created and looked up
+500 at a time, so a large sweep starts at once in bounded memory. A lost Dask
+scheduler (or no worker for 120 s) stops the run with one `error: --scheduler`
+line and exit status 1; the points not finished stay unfinished (never stored as
+failed) and a plain rerun finishes them. SIGTERM, SIGHUP and SIGINT stop the
+workers and exit with status 128 + the signal number; finished points stay
+stored. `results.csv`, `designs.csv`, `report.md` and the figures are written to
+a temporary file and renamed into place, so a symlink is replaced, never
+written through.
 
 Table `results` has `point_id` (unique), `design_id`, `config` (JSON),
 `status` (`ok` or `failed`), `error`, `started_at` (ISO 8601, UTC), `seconds`,

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cosim.errors import CosimInputError
+from cosim.studies.data_identity import check_data
 from cosim.studies.hardware_stages import (
     Config,
     Metrics,
@@ -76,6 +77,9 @@ def evaluate(config: Config) -> Metrics:
     """
     shared: dict[str, Any] = {}
     metrics: Metrics = {}
+    source = check_data(config)  # this process must read the data the point was made with
+    if source is not None:
+        metrics["data_source"] = source
     for name in KNOWN_STAGES:
         if name not in config["stages"]:
             continue

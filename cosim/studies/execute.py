@@ -12,12 +12,13 @@ import logging
 import math
 import multiprocessing
 import os
+import queue
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -156,18 +157,28 @@ def _stop(executor: ProcessPoolExecutor) -> None:
     executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _drain(pending: deque[Task], evaluate: Evaluate, workers: int
+def _drain(source: Iterator[Task], evaluate: Evaluate, workers: int
            ) -> Iterator[PointResult | list[Task]]:
-    """Run ``pending`` on one pool; on a crash yield the tasks in flight as a list."""
+    """Run tasks from ``source`` on one pool; on a crash yield the tasks in flight as a list.
+
+    Tasks are drawn from ``source`` only as workers free up, so a study of a
+    million points never holds more than ``2 * workers`` of them here.
+    """
     executor = _executor(workers)
     inflight: dict[Future[PointResult], Task] = {}
+    exhausted = False
     try:
-        while pending or inflight:
+        while inflight or not exhausted:
             # A bounded number in flight keeps memory flat and bounds what a
             # kill can lose.
-            while pending and len(inflight) < 2 * workers:
-                task = pending.popleft()
-                inflight[executor.submit(evaluate_point, evaluate, *task)] = task
+            while not exhausted and len(inflight) < 2 * workers:
+                task = next(source, None)
+                if task is None:
+                    exhausted = True
+                else:
+                    inflight[executor.submit(evaluate_point, evaluate, *task)] = task
+            if not inflight:
+                break
             done, _ = wait(inflight, return_when=FIRST_COMPLETED)
             for future in done:
                 task = inflight.pop(future)
@@ -188,29 +199,60 @@ def _drain(pending: deque[Task], evaluate: Evaluate, workers: int
 
 def run_pool(tasks: Iterable[Task], evaluate: Evaluate, *, workers: int
              ) -> Iterator[PointResult]:
-    """Evaluate tasks on a pool of ``workers`` local processes.
+    """Evaluate tasks on a pool of ``workers`` local processes, drawing them lazily.
 
     When a worker dies, the points that were in flight are each rerun alone
     in a fresh single-worker pool, so only the point that kills its worker is
-    recorded as failed.
+    recorded as failed; then a fresh pool goes on with the rest.
     """
-    pending = deque(tasks)
-    while pending:
+    source = iter(tasks)
+    while True:
         suspects: list[Task] = []
-        for item in _drain(pending, evaluate, workers):
+        for item in _drain(source, evaluate, workers):
             if isinstance(item, list):
                 suspects = item
             else:
                 yield item
+        if not suspects:
+            return
         for task in suspects:
-            outcome = list(_drain(deque([task]), evaluate, 1))
+            outcome = list(_drain(iter([task]), evaluate, 1))
             yield outcome[0] if isinstance(outcome[0], PointResult) else failed(task, WORKER_DIED)
 
 
 # --- Dask distributed ----------------------------------------------------------------------
 
 
-def connect_dask(address: str, *, timeout_s: float = 10.0) -> Any:
+def _probe_dask(host: str, port: int, timeout_s: float) -> None:
+    """Raise OSError unless a Dask endpoint answers at ``host:port`` within ``timeout_s``.
+
+    A Dask scheduler speaks first: its handshake starts with two little-endian
+    uint64s, the message size and the frame count. distributed.Client itself
+    would wait for ever on a service that accepts and stays silent.
+    """
+    with socket.create_connection((host, port), timeout=timeout_s) as sock:
+        header = b""
+        deadline = time.monotonic() + timeout_s
+        while len(header) < 16:
+            sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            try:
+                chunk = sock.recv(16 - len(header))
+            except TimeoutError:
+                raise OSError(f"no Dask handshake within {timeout_s:g} s (is this the "
+                              "scheduler's port?)") from None
+            if not chunk:
+                raise OSError("the service closed the connection without a Dask handshake")
+            header += chunk
+    size, frames = struct.unpack("<QQ", header)
+    if not (0 < size < 1 << 26 and 0 < frames < 1024):
+        raise OSError("the service does not speak the Dask protocol")
+
+
+DASK_CONNECT_TIMEOUT_S = 5.0
+"""How long connecting to a Dask scheduler may take before ``--scheduler`` is refused, s."""
+
+
+def connect_dask(address: str, *, timeout_s: float | None = None) -> Any:
     """A ``distributed.Client`` for the scheduler at ``address``.
 
     Raises
@@ -222,6 +264,7 @@ def connect_dask(address: str, *, timeout_s: float = 10.0) -> Any:
     """
     import distributed  # optional dependency, imported on use
 
+    timeout_s = DASK_CONNECT_TIMEOUT_S if timeout_s is None else timeout_s
     scheme, sep, rest = address.partition("://")
     if not sep:  # distributed reads a bare host:port as TCP
         scheme, rest = "tcp", address
@@ -233,7 +276,7 @@ def connect_dask(address: str, *, timeout_s: float = 10.0) -> Any:
         if not host or not port.isdigit():
             raise ValueError(f"must look like {scheme}://host:port")
         if scheme == "tcp":
-            socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+            _probe_dask(host.strip("[]"), int(port), timeout_s)
     # distributed logs connection retries on stderr; the caller reports one line.
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
     try:
@@ -242,11 +285,33 @@ def connect_dask(address: str, *, timeout_s: float = 10.0) -> Any:
         raise OSError(str(exc) or type(exc).__name__) from None
 
 
-def run_dask(tasks: Iterable[Task], evaluate: Evaluate, *, client: Any) -> Iterator[PointResult]:
-    """Evaluate tasks on the Dask cluster behind ``client``.
+class DaskLost(RuntimeError):
+    """The Dask scheduler went away, or no worker served the study for too long.
 
-    Dask reschedules the points of a lost worker; a point that keeps killing
-    workers comes back as ``KilledWorker`` and is recorded as failed.
+    The points not yet finished stay unfinished: nothing is recorded for them,
+    so a plain resume computes them.
+    """
+
+
+NO_WORKER_TIMEOUT_S = 120.0
+"""How long a study waits with no Dask worker connected before it gives up, s."""
+
+
+def run_dask(tasks: Iterable[Task], evaluate: Evaluate, *, client: Any,
+             poll_s: float = 1.0, no_worker_timeout_s: float = NO_WORKER_TIMEOUT_S
+             ) -> Iterator[PointResult]:
+    """Evaluate tasks on the Dask cluster behind ``client``, drawing them lazily.
+
+    At most two points per worker thread (and at least 8) are submitted at a
+    time. Dask reschedules the points of a lost worker; a point that keeps
+    killing workers comes back as ``KilledWorker`` and is recorded as failed.
+
+    Raises
+    ------
+    DaskLost
+        The scheduler connection is lost (Dask cancels every future), or no
+        worker was connected for ``no_worker_timeout_s``. Points in flight are
+        not yielded.
     """
     import distributed
 
@@ -256,18 +321,66 @@ def run_dask(tasks: Iterable[Task], evaluate: Evaluate, *, client: Any) -> Itera
     # the plugin also covers workers without one and BLAS loaded before.
     plugin = OneBlasThread()
     client.register_plugin(plugin)
-    futures = {}
-    for task in tasks:
-        future = client.submit(evaluate_point, evaluate, *task, key=f"cosim-point-{task[0]}",
-                               pure=False)
-        futures[future] = task
+    source = iter(tasks)
+    futures: dict[Any, Task] = {}
+    finished = distributed.as_completed(loop=client.loop)
+    exhausted = False
+    threads, checked, alone_since = 0, -math.inf, None
     try:
-        for future in distributed.as_completed(futures, loop=client.loop):
-            task = futures[future]
-            try:
-                yield future.result()
-            except Exception as exc:  # noqa: BLE001 - KilledWorker, lost data, ...
-                yield failed(task, f"{type(exc).__name__}: {exc}")
+        while futures or not exhausted:
+            if client.status != "running":  # Dask has cancelled every future by now
+                raise DaskLost("lost the connection to the scheduler")
+            if time.monotonic() - checked >= poll_s:  # one scheduler call per poll
+                checked = time.monotonic()
+                try:
+                    threads = sum(client.nthreads(callback_timeout=2 * poll_s).values())
+                except OSError:  # no answer yet: a lost scheduler shows as cancelled futures
+                    pass
+                else:
+                    alone_since = _check_workers(threads, alone_since, no_worker_timeout_s)
+            while not exhausted and len(futures) < max(8, 2 * threads):
+                task = next(source, None)
+                if task is None:
+                    exhausted = True
+                    break
+                future = client.submit(evaluate_point, evaluate, *task,
+                                       key=f"cosim-point-{task[0]}", pure=False)
+                futures[future] = task
+                finished.add(future)
+            if not futures:
+                break
+            try:  # wait at most poll_s, so a silent cluster is noticed
+                done = [finished.queue.get(timeout=poll_s), *finished.next_batch(block=False)]
+            except queue.Empty:
+                continue
+            for future in done:
+                task = futures.pop(future)
+                try:
+                    yield future.result()
+                except distributed.KilledWorker as exc:
+                    yield failed(task, f"KilledWorker: {exc}")
+                except Exception as exc:  # noqa: BLE001 - cancelled: the scheduler is gone
+                    why = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                    raise DaskLost(f"lost the connection to the scheduler ({why})") from None
+    except OSError as exc:  # a call to a scheduler that went away
+        raise DaskLost(f"lost the connection to the scheduler ({type(exc).__name__}: {exc})"
+                       ) from None
     finally:
-        client.cancel(list(futures))
-        client.unregister_worker_plugin(plugin.name)
+        if client.status == "running":  # after a loss there is nothing left to cancel
+            try:
+                client.cancel(list(futures))
+                client.unregister_worker_plugin(plugin.name)
+            except Exception:  # noqa: BLE001 - the scheduler went away just now
+                pass
+
+
+def _check_workers(threads: int, alone_since: float | None, timeout_s: float) -> float | None:
+    """Track how long the cluster has had no worker; raise DaskLost past ``timeout_s``."""
+    if threads:
+        return None
+    now = time.monotonic()
+    if alone_since is None:
+        return now
+    if now - alone_since > timeout_s:
+        raise DaskLost(f"no Dask worker was connected for {timeout_s:g} s")
+    return alone_since

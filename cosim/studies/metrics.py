@@ -114,6 +114,8 @@ _TABLE: tuple[Metric, ...] = (
                "float training)."),
         Metric("train_gate_accuracy", "", "Test accuracy of the returned codes on the compiled "
                "gates."),
+        Metric("data_source", "text", "Where the process that computed the point read the data "
+               "set (stored by ptq too); workload.data_digest is its content digest."),
     ),
     *_stage("ptq",
         Metric("float_accuracy", "", "Test accuracy of the float-trained model."),

@@ -11,8 +11,10 @@ database first.
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -20,13 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cosim.errors import CosimInputError
+from cosim.errors import CosimInputError, CosimRunError
 from cosim.studies import execute
+from cosim.studies.data_identity import with_data_digest
 from cosim.studies.execute import Evaluate, Task
 from cosim.studies.lock import DirectoryLock
 from cosim.studies.points import point_id
 from cosim.studies.scenario import Scenario
-from cosim.studies.store import DB_NAME, PointResult, ResultStore, remove_database
+from cosim.studies.store import DB_NAME, PointResult, ResultStore, remove_database, sqlite_problem
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,41 @@ def progress_wanted() -> bool:
             and os.environ.get("TERM", "") != "dumb")
 
 
+CHUNK_POINTS = 500
+"""Points created, and looked up in the store, at a time: a study of a million
+points never holds more than this many configs before the backend takes them."""
+
+
+def iter_tasks(scenario: Scenario) -> Iterator[Task]:
+    """``(point_id, config)`` of every point of ``scenario``, in scenario order, lazily.
+
+    A point that reads a data set carries its content digest
+    (:mod:`cosim.studies.data_identity`), so its id names the data too.
+    """
+    for config in scenario.points():
+        with_data_digest(config)
+        yield point_id(config), config
+
+
 def scenario_tasks(scenario: Scenario) -> list[Task]:
-    """``(point_id, config)`` of every point of ``scenario``, in scenario order."""
-    return [(point_id(c), c) for c in scenario.points()]
+    """Every task of :func:`iter_tasks`, as a list."""
+    return list(iter_tasks(scenario))
+
+
+def _chunks(scenario: Scenario) -> Iterator[list[Task]]:
+    tasks = iter_tasks(scenario)
+    while chunk := list(itertools.islice(tasks, CHUNK_POINTS)):
+        yield chunk
+
+
+def _todo(scenario: Scenario, store: ResultStore, retry_failed: bool) -> Iterator[Task]:
+    """The tasks the store lacks (or holds as failed, with ``retry_failed``), chunk by chunk."""
+    for chunk in _chunks(scenario):
+        done = store.statuses([pid for pid, _ in chunk])
+        for task in chunk:
+            status = done.get(task[0])
+            if status is None or (retry_failed and status == "failed"):
+                yield task
 
 
 def _default_evaluate(scenario: Scenario) -> Evaluate:
@@ -140,46 +175,65 @@ def run_study(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise CosimInputError(str(out), "exists and is not a directory")
+    next(iter_tasks(scenario))  # the data sets load, or their error stops the run here
     client = _dask_client(scheduler) if scheduler is not None else None
-    tasks = scenario_tasks(scenario)
     out.mkdir(parents=True, exist_ok=True)
     n_computed = 0
+    db = out / DB_NAME
     try:
         # One writer per directory: a second run refuses (or waits) before it
         # deletes, computes or writes anything.
         with DirectoryLock(out, wait=wait):
             if fresh:
                 remove_database(out)
-            with ResultStore(out / DB_NAME) as store:
+            with ResultStore(db) as store:
                 _check_owner(store, scenario, out)
                 store.set_meta("scenario", scenario.to_dict())
-                done = store.statuses()
-                todo = [t for t in tasks
-                        if t[0] not in done or (retry_failed and done[t[0]] == "failed")]
-                results = _backend(todo, evaluate, workers=workers, client=client)
-                for result in _with_progress(results, len(todo), scenario.name, progress):
+                show = progress_wanted() if progress is None else progress
+                total = sum(1 for _ in _todo(scenario, store, retry_failed)) if show else 0
+                results = _backend(_todo(scenario, store, retry_failed), evaluate,
+                                   workers=workers, client=client)
+                for result in _with_progress(results, total, scenario.name, show):
                     store.record(result)
                     n_computed += 1
-                statuses = store.statuses()
-                rows = store.rows([t[0] for t in tasks]) if outputs else []
+                counts, rows = _stored(scenario, store, outputs)
             written: tuple[Path, ...] = ()
             if outputs:
                 from cosim.studies.report import write_outputs  # matplotlib is heavy
 
                 written = write_outputs(scenario, rows, out)
+    except sqlite3.Error as exc:
+        raise sqlite_problem(db, exc) from None
+    except execute.DaskLost as exc:
+        raise CosimRunError("--scheduler", f"{exc}; {n_computed} points were computed and "
+                            "stored, the others stay unfinished: rerun the same command to "
+                            "finish them") from None
     finally:
         if client is not None:
-            client.close()
-    ids = {t[0] for t in tasks}
+            _close(client)
     return RunSummary(
         out_dir=out,
-        n_points=len(tasks),
+        n_points=scenario.n_points,
         n_computed=n_computed,
-        n_ok=sum(1 for p, s in statuses.items() if p in ids and s == "ok"),
-        n_failed=sum(1 for p, s in statuses.items() if p in ids and s == "failed"),
+        n_ok=counts["ok"],
+        n_failed=counts["failed"],
         seconds=time.perf_counter() - start,
         outputs=written,
     )
+
+
+def _stored(scenario: Scenario, store: ResultStore, rows_wanted: bool
+            ) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """How many of the scenario's points are stored ok and failed, and (if wanted) their rows."""
+    counts = {"ok": 0, "failed": 0}
+    rows: list[dict[str, Any]] = []
+    for chunk in _chunks(scenario):
+        ids = [pid for pid, _ in chunk]
+        for status in store.statuses(ids).values():
+            counts[status] += 1
+        if rows_wanted:
+            rows.extend(store.rows(ids))
+    return counts, rows
 
 
 def _check_owner(store: ResultStore, scenario: Scenario, out: Path) -> None:
@@ -192,18 +246,20 @@ def _check_owner(store: ResultStore, scenario: Scenario, out: Path) -> None:
                               "to delete them")
 
 
-def _backend(tasks: list[Task], evaluate: Evaluate, *, workers: int, client: Any
+def _backend(tasks: Iterator[Task], evaluate: Evaluate, *, workers: int, client: Any
              ) -> Iterator[PointResult]:
     if client is not None:
         return execute.run_dask(tasks, evaluate, client=client)
-    if workers == 1 or len(tasks) <= 1:
-        return execute.run_inline(tasks, evaluate)
-    return execute.run_pool(tasks, evaluate, workers=min(workers, len(tasks)))
+    # A look at the first few tasks: no pool of 8 processes for 2 points.
+    head = list(itertools.islice(tasks, workers))
+    rest = itertools.chain(head, tasks)
+    if workers == 1 or len(head) <= 1:
+        return execute.run_inline(rest, evaluate)
+    return execute.run_pool(rest, evaluate, workers=len(head))
 
 
 def _with_progress(results: Iterator[PointResult], total: int, name: str,
-                   progress: bool | None) -> Iterator[PointResult]:
-    show = progress_wanted() if progress is None else progress
+                   show: bool) -> Iterator[PointResult]:
     if not show or total == 0:
         yield from results
         return
@@ -224,6 +280,14 @@ def _check_picklable(evaluate: Callable[..., Any]) -> None:
     except Exception as exc:  # noqa: BLE001 - pickling raises many types
         raise ValueError(f"evaluate: must be a picklable module-level function to run in "
                          f"other processes, got {evaluate!r} ({exc})") from None
+
+
+def _close(client: Any) -> None:
+    """Close a Dask client; one whose scheduler is gone is closed without waiting for it."""
+    try:
+        client.close(timeout=2)
+    except Exception:  # noqa: BLE001 - the scheduler may be gone; nothing is left to do
+        pass
 
 
 def _dask_client(address: str) -> Any:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,6 +102,8 @@ class ResultStore:
             )
             self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             self._columns = self._read_columns()
+        except sqlite3.OperationalError as exc:
+            raise sqlite_problem(self.path, exc) from None
         except sqlite3.DatabaseError as exc:
             raise CosimInputError(str(self.path), f"is not a cosim results database ({exc})") \
                 from None
@@ -137,9 +139,15 @@ class ResultStore:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else json.loads(row[0])
 
-    def statuses(self) -> dict[str, str]:
-        """``point_id -> status`` of every stored point."""
-        return dict(self._db.execute("SELECT point_id, status FROM results"))
+    def statuses(self, point_ids: Sequence[str] | None = None) -> dict[str, str]:
+        """``point_id -> status`` of every stored point, or of those of ``point_ids``."""
+        if point_ids is None:
+            return dict(self._db.execute("SELECT point_id, status FROM results"))
+        out: dict[str, str] = {}
+        for chunk in _chunks(point_ids):
+            out.update(self._db.execute("SELECT point_id, status FROM results WHERE point_id "
+                                        f"IN ({', '.join('?' * len(chunk))})", chunk))
+        return out
 
     def record(self, result: PointResult) -> None:
         """Write one point (replacing an earlier row of the same id) in one transaction."""
@@ -167,25 +175,56 @@ class ResultStore:
                              list(row.values()))
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             self._columns = self._read_columns()
             raise
 
-    def rows(self, point_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    def rows(self, point_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Stored rows as dicts (``config`` parsed), optionally only ``point_ids``.
 
         Rows come in the order of ``point_ids`` when given, else by point_id.
         """
-        cursor = self._db.execute("SELECT * FROM results ORDER BY point_id")
+        if point_ids is None:
+            return self._select("ORDER BY point_id", [])
+        by_id: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(point_ids):
+            for row in self._select(f"WHERE point_id IN ({', '.join('?' * len(chunk))})", chunk):
+                by_id[row["point_id"]] = row
+        return [by_id[p] for p in point_ids if p in by_id]
+
+    def _select(self, clause: str, args: Sequence[str]) -> list[dict[str, Any]]:
+        cursor = self._db.execute(f"SELECT * FROM results {clause}", args)
         names = [d[0] for d in cursor.description]
-        by_id = {}
+        out = []
         for values in cursor:
             row = dict(zip(names, values, strict=True))
             row["config"] = json.loads(row["config"])
-            by_id[row["point_id"]] = row
-        if point_ids is None:
-            return list(by_id.values())
-        return [by_id[p] for p in point_ids if p in by_id]
+            out.append(row)
+        return out
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    """``items`` in slices small enough for one SQL statement's variables."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def sqlite_problem(path: Path, exc: sqlite3.Error) -> CosimInputError:
+    """An input error naming the database ``path`` and what SQLite found wrong with it."""
+    text = str(exc)
+    if "full" in text:
+        what = "the disk is full; free space and rerun to resume"
+    elif "readonly" in text or "read-only" in text:
+        what = "is read-only (or its directory is); the run needs to write it"
+    elif "malformed" in text or "not a database" in text:
+        what = ("is corrupt; move it away, or pass --fresh to delete it and compute every "
+                "point again")
+    elif "unable to open" in text:
+        what = "cannot be opened (check that its directory is writable)"
+    else:
+        what = "SQLite cannot use it"
+    return CosimInputError(str(path), f"{what} (SQLite: {text})")
 
 
 def remove_database(out_dir: Path) -> None:
