@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -27,6 +28,32 @@ class _Parser(argparse.ArgumentParser):
 
 
 EXIT_BROKEN_PIPE = 141
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+"""Signals that stop a command the way Ctrl-C (SIGINT) does."""
+
+
+class Stopped(KeyboardInterrupt):
+    """Raised in the main thread by SIGTERM or SIGHUP, like KeyboardInterrupt by SIGINT.
+
+    Being a KeyboardInterrupt, it unwinds through the same cleanup: a study
+    stops its pool workers, commits nothing half-written, releases its lock.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
+def _handle_stop_signals() -> None:
+    for name in STOP_SIGNALS:
+        sig = getattr(signal, name, None)
+        # A signal ignored on entry (nohup) stays ignored.
+        if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:
+            signal.signal(sig, _raise_stopped)
 
 
 def _fail(message: str, status: int = EXIT_USAGE) -> NoReturn:
@@ -76,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "_module", None) is None:
         _fail("cosim: a COMMAND is required, one of " + ", ".join(COMMANDS) + " (see cosim --help)")
+    _handle_stop_signals()
     try:
         status = int(args._module.run(args) or 0)
         sys.stdout.flush()  # inside the try: a closed pipe surfaces here, not at exit
@@ -87,8 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as exc:
         # Library code validates its own keyword arguments and names them.
         _fail(str(exc))
-    except KeyboardInterrupt:
-        _fail("interrupted", EXIT_FAILURE)
+    except KeyboardInterrupt as exc:
+        # The shell's convention: a command ended by signal N exits with 128 + N.
+        signum = getattr(exc, "signum", int(signal.SIGINT))
+        _fail(f"interrupted by {signal.Signals(signum).name}; what was finished is kept "
+              "(a study resumes when run again)", 128 + signum)
     except Exception as exc:  # noqa: BLE001 - the contract forbids tracebacks
         if os.environ.get("COSIM_DEBUG"):
             raise

@@ -113,6 +113,8 @@ def check_output_dir(value: str, where: str = "--out") -> Path:
     if not str(value).strip():
         raise CosimInputError(where, "must name a directory, got an empty string")
     path = Path(value)
+    if path.is_symlink():
+        _check_linked_results(path, where)
     if path.exists():
         if not path.is_dir():
             kind = "a file" if path.is_file() else "not a directory"
@@ -127,6 +129,25 @@ def check_output_dir(value: str, where: str = "--out") -> Path:
                               f"{str(ancestor)!r} is not a directory")
     _check_writable_dir(ancestor, where)
     return path
+
+
+RESULTS_MARKERS = ("results.sqlite", ".cosim.lock")
+"""Files whose presence makes a directory a cosim results directory."""
+
+
+def _check_linked_results(path: Path, where: str) -> None:
+    """A symlinked ``--out`` must lead to an empty directory or a cosim results directory.
+
+    Otherwise a link planted where results go (``results/study -> ~``) would
+    make a run write its database and outputs into an unrelated directory.
+    """
+    target = path.resolve()
+    if not target.is_dir():
+        raise CosimInputError(where, f"{str(path)!r} is a symlink to {str(target)!r}, which is "
+                              "not a directory")
+    if any(target.iterdir()) and not any((target / m).exists() for m in RESULTS_MARKERS):
+        raise CosimInputError(where, f"{str(path)!r} is a symlink to {str(target)!r}, which is "
+                              "neither empty nor a cosim results directory")
 
 
 def _check_writable_dir(directory: Path, where: str) -> None:

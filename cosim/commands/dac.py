@@ -15,6 +15,7 @@ from cosim.commands._common import (
     emit_json,
 )
 from cosim.errors import CosimInputError
+from cosim.files import save_figure
 from hardware_models.dac import ARCHITECTURES
 
 HELP = "Model an N-bit DAC: transfer, INL/DNL, SQNR/ENOB, power and area."
@@ -176,7 +177,7 @@ def _plot(r: dict[str, Any], path: Path) -> None:
         ax.grid(True, alpha=0.3)
     fig.suptitle(f"{r['bits']}-bit {r['architecture']} DAC, unit $\\sigma$ = "
                  f"{r['mismatch_sigma']:g}, seed {r['seed']} (endpoint fit)")
-    fig.savefig(path, dpi=200)
+    save_figure(fig, path, dpi=200)
     plt.close(fig)
 
 

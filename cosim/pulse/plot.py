@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 
+from cosim.files import save_figure
 from cosim.pulse.gate import GateRealization
 from cosim.pulse.models import QubitModel
 from cosim.pulse.solvers import QutipSolver
@@ -81,5 +82,5 @@ def plot_gate(g: GateRealization, model: QubitModel, path: str | os.PathLike) ->
     ax_b.set_title(f"Bloch trajectory\n{note}", fontsize=10)
     ax_b.legend(frameon=False, fontsize=8, loc="lower left")
     fig.tight_layout()
-    fig.savefig(path)
+    save_figure(fig, path)
     plt.close(fig)

@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 
+from cosim.files import save_figure
 from cosim.stack.results import StackResult
 
 
@@ -84,5 +85,5 @@ def plot_schedule(result: StackResult, path: str | os.PathLike) -> None:
     ax_w.grid(axis="x", alpha=0.3)
     ax_w.set_xlim(0, result.duration_s * scale)
     fig.tight_layout()
-    fig.savefig(path)
+    save_figure(fig, path)
     plt.close(fig)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from cosim.files import replacing
 from cosim.studies import chips, scoring
 from cosim.studies.points import flatten
 
@@ -64,7 +65,7 @@ def write_designs_csv(rows: Sequence[Mapping[str, Any]], path: Path) -> Path:
     fields: dict[str, None] = {}
     for row in rows:
         fields.update(dict.fromkeys(row))
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with replacing(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(fields) or ["design_id"])
         writer.writeheader()
         writer.writerows(rows)

@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from cosim.files import save_figure
 from cosim.studies.phase import MAJORITY, PhaseMap, lsb_line
 from cosim.studies.scoring import Elbow, Ranked, Stat
 
@@ -91,7 +92,7 @@ def pareto_plot(ranked: Sequence[Ranked], accuracy_label: str, path: Path) -> Pa
     fig.supxlabel("control power per qubit (mW)", fontsize=9)
     fig.supylabel(f"{accuracy_label} (%)", fontsize=9)
     _shared_legend(fig, axes, single=len(tasks) == 1)
-    fig.savefig(path)
+    save_figure(fig, path)
     return path
 
 
@@ -140,7 +141,7 @@ def elbow_plot(elbows: Sequence[Elbow], path: Path) -> Path:
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(True, alpha=0.3)
     _legend(ax, len(elbows))
-    fig.savefig(path)
+    save_figure(fig, path)
     return path
 
 
@@ -168,7 +169,7 @@ def deadlock_plot(series: dict[str, dict[str, list[tuple[int, Stat]]]], path: Pa
     fig.supxlabel("DAC resolution during training (bit)", fontsize=9)
     fig.supylabel("test accuracy after training (%)", fontsize=9)
     _shared_legend(fig, axes, single=len(tasks) == 1)
-    fig.savefig(path)
+    save_figure(fig, path)
     return path
 
 
@@ -235,7 +236,7 @@ def phase_plot(maps: Sequence[PhaseMap], path: Path) -> Path:
             ax.set_ylabel("DAC resolution (bit)")
             ax.legend(loc="upper right", fontsize=6)
     fig.suptitle("Training on the DAC grid: where updates are erased (mean over seeds)")
-    fig.savefig(path)
+    save_figure(fig, path)
     return path
 
 
@@ -279,5 +280,5 @@ def power_terms_plot(groups: dict[str, dict[int, dict[str, float]]], path: Path)
         axes[0].legend(loc="upper left")
     else:
         _shared_legend(fig, axes, single=False)
-    fig.savefig(path)
+    save_figure(fig, path)
     return path

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from cosim.files import replacing, write_text
 from cosim.studies import chips, design_outputs, phase, plots, scoring, tables
 from cosim.studies.metrics import headline_metrics
 from cosim.studies.points import flatten
@@ -58,7 +59,7 @@ def write_outputs(scenario: Scenario, rows: Sequence[Row], out_dir: Path) -> tup
         out_dir / design_outputs.DESIGNS_CSV))
     table = tables.results_table(scenario, rows)
     if table is not None:
-        (out_dir / TABLE).write_text(table, encoding="utf-8")
+        write_text(out_dir / TABLE, table)
         written.append(out_dir / TABLE)
     found = scoring.designs(rows)
     reference = scoring.float_reference(rows)
@@ -94,7 +95,7 @@ def write_outputs(scenario: Scenario, rows: Sequence[Row], out_dir: Path) -> tup
     sections.append(_axis_tables(scenario, rows))
     sections.append(_failures(rows))
     report = out_dir / "report.md"
-    report.write_text("\n\n".join(s for s in sections if s).rstrip() + "\n", encoding="utf-8")
+    write_text(report, "\n\n".join(s for s in sections if s).rstrip() + "\n")
     written.append(report)
     return tuple(written)
 
@@ -105,7 +106,7 @@ def write_csv(rows: Sequence[Row], path: Path) -> Path:
              **{k: r[k] for k in r if k not in FIXED_COLUMNS}} for r in rows]
     config_keys = list(flatten(rows[0]["config"])) if rows else []
     fields = [k for k in FIXED_COLUMNS if k != "config"] + config_keys + metric_columns(rows)
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with replacing(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(flat)

@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from cosim.files import save_figure, write_text
 from cosim.studies import chips, design_outputs, scoring
 from cosim.studies.pareto import hypervolume, knee_index, pareto_ranks
 from cosim.studies.report import _si
@@ -116,7 +117,7 @@ def _plot_pareto(spec: SearchSpec, found: Sequence[Evaluation],
     ax.set_title("Design search: feasible front (infeasible designs grey)")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best")
-    fig.savefig(path)
+    save_figure(fig, path)
     return path
 
 
@@ -133,7 +134,7 @@ def _plot_progress(curve: Sequence[float], grid_hv: float | None, path: Path) ->
     ax.set_title("Search progress")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right")
-    fig.savefig(path)
+    save_figure(fig, path)
     return path
 
 
@@ -199,8 +200,7 @@ def write_search_outputs(scenario: Scenario, found: Sequence[Evaluation],
                _plot_pareto(spec, found, grid, out / "pareto.png"),
                _plot_progress(curve, grid_hv, out / "search.png")]
     report = out / "report.md"
-    report.write_text(_report(scenario, found, grid, rows, n_trials, curve, grid_hv),
-                      encoding="utf-8")
+    write_text(report, _report(scenario, found, grid, rows, n_trials, curve, grid_hv))
     return (*written, report)
 
 
