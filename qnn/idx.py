@@ -392,7 +392,12 @@ def load_images(
     named = data_dir if data_dir is not None else os.environ.get(source.env_var) or None
     if named is not None:
         where = "data_dir" if data_dir is not None else source.env_var
-        if find_idx_files(named) is None:
+        try:
+            found = find_idx_files(named)
+        except OSError as exc:  # e.g. a name longer than the file system allows
+            raise FileNotFoundError(f"{where}: cannot be searched for the IDX files "
+                                    f"({exc.strerror})") from None
+        if found is None:
             raise FileNotFoundError(
                 f"{where}: {named} does not hold the IDX files ({', '.join(IDX_STEMS)}, .gz or not)"
             )

@@ -141,7 +141,10 @@ def _check_linked_results(path: Path, where: str) -> None:
     Otherwise a link planted where results go (``results/study -> ~``) would
     make a run write its database and outputs into an unrelated directory.
     """
-    target = path.resolve()
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # dangling, or a loop
+        raise CosimInputError(where, f"{str(path)!r} is a symlink that leads nowhere") from None
     if not target.is_dir():
         raise CosimInputError(where, f"{str(path)!r} is a symlink to {str(target)!r}, which is "
                               "not a directory")

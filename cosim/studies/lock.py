@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import socket
+import stat
 import sys
 from pathlib import Path
 from types import TracebackType
@@ -55,7 +56,17 @@ class DirectoryLock:
     def __enter__(self) -> DirectoryLock:
         if fcntl is None:  # pragma: no cover - Windows
             return self
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            # Never follow a symlink or block on a FIFO planted as the lock:
+            # the holder's line is written into this file.
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK,
+                         0o644)
+        except OSError as exc:
+            raise CosimInputError(str(self.path), f"cannot be used as the lock file "
+                                  f"({exc.strerror}); remove it") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise CosimInputError(str(self.path), "is not a regular file; remove it")
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from cosim.errors import CosimInputError
 from cosim.files import replacing, write_text
 from cosim.studies import chips, design_outputs, phase, plots, scoring, tables
 from cosim.studies.metrics import headline_metrics
@@ -27,6 +28,20 @@ PLOTS = ("pareto.png", "elbow.png", "deadlock.png", "deadlock_map.png", "power_t
 TABLE = "results_table.md"
 # Longest list of per-family sentences in one section; the CSV has the rest.
 MAX_LINES = 32
+
+
+def check_output_files(out_dir: Path) -> None:
+    """Refuse, before any work, a results directory where an output cannot be replaced.
+
+    Each output is written beside its name and renamed over it, which works
+    for a missing name, a file or a symlink (replaced, not followed), but not
+    for a directory or another non-file in its place.
+    """
+    for name in ("results.csv", design_outputs.DESIGNS_CSV, "report.md", TABLE, *PLOTS):
+        path = out_dir / name
+        if path.exists() and not path.is_symlink() and not path.is_file():
+            raise CosimInputError(str(path), "is in the way of an output cosim writes (it is "
+                                  "not a regular file); move it away")
 
 
 def write_outputs(scenario: Scenario, rows: Sequence[Row], out_dir: Path) -> tuple[Path, ...]:

@@ -175,6 +175,10 @@ def run_study(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise CosimInputError(str(out), "exists and is not a directory")
+    if outputs and out.is_dir():
+        from cosim.studies.report import check_output_files  # matplotlib is heavy
+
+        check_output_files(out)
     next(iter_tasks(scenario))  # the data sets load, or their error stops the run here
     client = _dask_client(scheduler) if scheduler is not None else None
     out.mkdir(parents=True, exist_ok=True)
@@ -187,6 +191,7 @@ def run_study(
             if fresh:
                 remove_database(out)
             with ResultStore(db) as store:
+                store.check_integrity()
                 _check_owner(store, scenario, out)
                 store.set_meta("scenario", scenario.to_dict())
                 show = progress_wanted() if progress is None else progress
@@ -238,7 +243,11 @@ def _stored(scenario: Scenario, store: ResultStore, rows_wanted: bool
 
 def _check_owner(store: ResultStore, scenario: Scenario, out: Path) -> None:
     """Refuse to mix two studies in one directory; the same name may grow its axes."""
-    previous = store.get_meta("scenario")
+    try:
+        previous = store.get_meta("scenario")
+    except ValueError:  # not JSON: written by something else
+        raise CosimInputError(str(store.path), "is not a cosim results database (its meta "
+                              "table does not hold JSON)") from None
     name = previous.get("name") if isinstance(previous, dict) else None
     if name is not None and name != scenario.name:
         raise CosimInputError("--out", f"{str(out)!r} holds the results of scenario {name!r}, "

@@ -86,10 +86,21 @@ class ResultStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        if self.path.is_symlink() or (self.path.exists() and not self.path.is_file()):
+            raise CosimInputError(str(self.path), "must be a regular file (not a symlink, "
+                                  "directory or device) to be a cosim results database")
         try:
             # isolation_level=None: transactions are explicit, so that a new
             # metric column and its row commit together.
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            tables = {r[0] for r in self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "results" not in tables:  # never add our tables to another database
+                raise CosimInputError(str(self.path), "is not a cosim results database (it "
+                                      f"holds the tables {', '.join(sorted(tables)[:5])})")
+            self._columns = self._read_columns()
+            if tables:  # checked before anything is written to the file
+                self._check_columns()
             self._db.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL mode survives a killed process; only an OS crash
             # could lose the last commits.
@@ -107,8 +118,12 @@ class ResultStore:
         except sqlite3.DatabaseError as exc:
             raise CosimInputError(str(self.path), f"is not a cosim results database ({exc})") \
                 from None
+        self._check_columns()
+
+    def _check_columns(self) -> None:
         missing = [c for c in FIXED_COLUMNS if c not in self._columns]
         if missing:
+            self._db.close()
             raise CosimInputError(str(self.path), "is not a cosim results database (table "
                                   f"results lacks {', '.join(missing)})")
 
@@ -129,6 +144,20 @@ class ResultStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def check_integrity(self) -> None:
+        """Raise :class:`CosimInputError` if SQLite finds the file damaged.
+
+        ``PRAGMA quick_check`` reads every page once (about a second per
+        100 MB), so a run refuses a damaged database before it writes to it.
+        """
+        try:
+            problems = [r[0] for r in self._db.execute("PRAGMA quick_check(3)")]
+        except sqlite3.DatabaseError as exc:
+            raise sqlite_problem(self.path, exc) from None
+        if problems != ["ok"]:
+            raise sqlite_problem(self.path, sqlite3.DatabaseError(
+                "database disk image is malformed: " + "; ".join(problems)))
 
     def set_meta(self, key: str, value: Any) -> None:
         """Store ``value`` (JSON-able) under ``key`` in table ``meta``."""
