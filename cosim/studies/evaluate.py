@@ -30,7 +30,7 @@ from cosim.studies.hardware_stages import (
     schedule_stage,
 )
 from cosim.studies.metrics import lookup
-from cosim.studies.qnn_stages import ptq_stage, train_stage
+from cosim.studies.qnn_stages import hardware_stage, ptq_stage, train_stage
 from cosim.studies.schema import KNOWN_STAGES
 
 Stage = Callable[[Config, dict[str, Any]], Metrics]
@@ -43,6 +43,7 @@ STAGES: dict[str, Stage] = {
     "schedule": schedule_stage,
     "train": train_stage,
     "ptq": ptq_stage,
+    "hardware": hardware_stage,
 }
 
 

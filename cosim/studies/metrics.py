@@ -115,6 +115,12 @@ _TABLE: tuple[Metric, ...] = (
         Metric("train_gate_accuracy", "", "Test accuracy of the returned codes on the compiled "
                "gates."),
     ),
+    *_stage("hardware",
+        Metric("hardware_accuracy", "", "Test accuracy of the deployed model on the point's "
+               "hardware (noise, readout, shots).", "hardware accuracy (%)", 100.0),
+        Metric("hardware_loss", "nat", "Test cross-entropy of the deployed model on the "
+               "hardware."),
+    ),
     *_stage("ptq",
         Metric("float_accuracy", "", "Test accuracy of the float-trained model."),
         Metric("ptq_accuracy", "", "Test accuracy of the float model deployed on the point's DAC.",
@@ -131,6 +137,7 @@ TRAIN_ACCURACY = "train_accuracy"
 TRAIN_DEADLOCKED = "train_deadlocked"
 PTQ_ACCURACY = "ptq_accuracy"
 FLOAT_ACCURACY = "float_accuracy"
+HARDWARE_ACCURACY = "hardware_accuracy"
 PTQ_PREFIX = "ptq_accuracy_b"
 POWER_PER_QUBIT = "power_per_qubit_w"
 AREA_PER_QUBIT = "area_per_qubit_m2"

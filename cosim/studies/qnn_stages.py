@@ -90,10 +90,12 @@ def float_model(config: Config) -> FloatModel:
 
     w = config["workload"]
     device = device_from_config(config)
-    # Float training reads only the encoding DAC; the angle DAC is the ideal
-    # float one, so every bit width and chip shares the model.
-    float_device = Device(angle_dac=DACConfig(), encoding_dac=device.encoding_dac)
     recipe = replace(recipe_from_config(config), quantizer="none")
+    # Float training reads only the encoding DAC (and, trained under noise, the
+    # qubits and measurement); the angle DAC is the ideal float one, so every
+    # bit width and chip shares the model.
+    float_device = (replace(device, angle_dac=DACConfig()) if recipe.noisy_training
+                    else Device(angle_dac=DACConfig(), encoding_dac=device.encoding_dac))
     classes = w.get("classes")
     return _float_model_for(w["dataset"], w["arch"], w["seeds"],
                             None if classes is None else tuple(classes), recipe, float_device)
@@ -158,6 +160,8 @@ def train_stage(config: Config, shared: dict[str, Any]) -> Metrics:
                      seed=config["workload"]["seeds"])
         below = result.diagnostics.fraction_below_half_lsb
         deadlocked = int(result.diagnostics.deadlocked)
+    if config["workload"]["quantizer"] != "none":
+        shared["trained"] = result  # what stage hardware deploys
     loss, accuracy = result.evaluate(ds.X_test, ds.y_test)
     metrics: Metrics = {
         "train_accuracy": accuracy,
@@ -203,3 +207,35 @@ def ptq_stage(config: Config, shared: dict[str, Any]) -> Metrics:
     if "gateset" in shared:
         metrics["ptq_gate_accuracy"] = _gate_accuracy(config, shared, result)
     return metrics
+
+
+def hardware_stage(config: Config, shared: dict[str, Any]) -> Metrics:
+    """The deployed model on the point's hardware: the accuracy an architect can expect.
+
+    The deployed model is the quantized-trained one when stage train ran with
+    a quantizer, else the float model rounded to the nearest codes of the
+    point's angle DAC (its chip). It runs on the noisy executor the point
+    describes: the chip's realized angles and DAC output noise, T1/T2 during
+    every pulse and every idle wait (as-soon-as-possible timing), the CNOT
+    error, the readout assignment errors and ``measurement.shots`` (sampled
+    from a stream of the training seed). Metrics: ``hardware_accuracy`` and
+    ``hardware_loss`` (test split, nats). With an ideal device they equal the
+    deployed model's ideal figures.
+    """
+    from qnn.executor import Executor
+    from qnn.fit import training_streams
+    from qnn.vocabulary import nearest_codes
+
+    ds = task_from_config(config)
+    device = device_from_config(config)
+    trained = shared.get("trained")
+    if trained is not None:
+        theta, readout = trained.theta, trained.readout
+    else:
+        model = float_model(config).fit
+        theta = device.angle_dac.grid().to_angle(nearest_codes(model.theta, device.angle_dac.bits))
+        readout = model.readout
+    executor = Executor.for_device(config["workload"]["arch"], device,
+                                   rng=training_streams(config["workload"]["seeds"]).device_shots)
+    loss, accuracy = executor.evaluate(ds.X_test, ds.y_test, theta, readout)
+    return {"hardware_accuracy": accuracy, "hardware_loss": loss}

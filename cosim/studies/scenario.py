@@ -241,6 +241,10 @@ def _coerce(key: Key, value: Any, where: str) -> Any:
     if value is None and key.nullable:
         return None
     bad = CosimInputError(where, f"must be {key.allowed()}, got {shown(value)}")
+    if key.kind == "bool":
+        if not isinstance(value, bool):
+            raise bad
+        return value
     if key.kind in ("choice", "text"):
         if not isinstance(value, str) or (key.kind == "choice" and value not in key.choices):
             raise bad
@@ -273,6 +277,10 @@ def _check_relations(scenario: Scenario) -> None:
     if t1 and t2 and max(t2) > 2 * min(t1):
         raise CosimInputError("qubit.t2_s", f"must be <= 2 * qubit.t1_s, got t2_s = "
                               f"{max(t2):g} s with t1_s = {min(t1):g} s")
+    e0, e1 = max(v["measurement.readout_e0"]), max(v["measurement.readout_e1"])
+    if e0 + e1 >= 1:
+        raise CosimInputError("measurement.readout_e1", f"must have readout_e0 + readout_e1 < "
+                              f"1, got {e0:g} + {e1:g}")
     channels = [c for c in v["stack.channels"] if c is not None]
     mux = [m for m in v["stack.multiplexing"] if m is not None]
     if channels and mux and min(channels) * min(mux) < max(v["stack.qubits"]):
