@@ -27,9 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bits", type=int, required=True, help="angle-DAC resolution, 1..16")
     parser.add_argument("--theta", type=float, required=True, help="target angle in rad")
     parser.add_argument("--axis", default="x", help="rotation axis: x or y (default x)")
-    parser.add_argument("--inl-sigma", type=float, default=0.0, metavar="S",
-                        help="relative unit-cell mismatch sigma of the binary DAC, which "
-                        "sets its INL/DNL (default 0: ideal)")
+    parser.add_argument("--mismatch-sigma", "--inl-sigma", dest="mismatch_sigma", type=float,
+                        default=0.0, metavar="S",
+                        help="relative std of each unit cell (INL/DNL), >= 0 (default 0: ideal); "
+                        "--inl-sigma is an alias")
     parser.add_argument("--seed", type=int, default=0, help="seed of the mismatch draw")
     parser.add_argument("--t1", type=float, default=None, metavar="S", help="T1 in s")
     parser.add_argument("--t2", type=float, default=None, metavar="S",
@@ -57,7 +58,7 @@ def _validate(args: argparse.Namespace) -> None:
     check_int(args.bits, "--bits", 1, 16)
     check_float(args.theta, "--theta")
     check_choice(args.axis, "--axis", AXES)
-    check_float(args.inl_sigma, "--inl-sigma", lo=0.0, hi=1.0)
+    check_float(args.mismatch_sigma, "--mismatch-sigma", lo=0.0, hi=1.0)
     check_int(args.seed, "--seed", 0)
     for flag, value in (("--t1", args.t1), ("--t2", args.t2)):
         if value is not None:
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     from cosim.pulse import PulseSpec, QubitModel, realize_gate
     from hardware_models.dac import DAC, DACSpec
 
-    dac = DAC(DACSpec(bits=args.bits, mismatch_sigma=args.inl_sigma), rng=args.seed)
+    dac = DAC(DACSpec(bits=args.bits, mismatch_sigma=args.mismatch_sigma), rng=args.seed)
     pulse = PulseSpec(duration_s=args.duration, sample_rate_hz=args.sample_rate,
                       envelope=args.envelope)
     model = QubitModel(levels=args.levels, detuning_hz=args.detuning,

@@ -51,8 +51,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--assignment", default="pool",
                         help="pool (any free channel, default) or static (qubit q on "
                         "channel q mod C)")
-    parser.add_argument("--inl-sigma", type=float, default=0.0, metavar="S",
-                        help="relative unit-cell mismatch sigma of the DAC (default 0)")
+    parser.add_argument("--mismatch-sigma", "--inl-sigma", dest="mismatch_sigma", type=float,
+                        default=0.0, metavar="S",
+                        help="relative std of each unit cell (INL/DNL), >= 0 (default 0: ideal); "
+                        "--inl-sigma is an alias")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the example data/parameters and the mismatch draw")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -82,7 +84,7 @@ def _validate(args: argparse.Namespace) -> int:
     check_int(args.phase_bits, "--phase-bits", 2, 32)
     check_choice(args.envelope, "--envelope", ENVELOPES)
     check_choice(args.assignment, "--assignment", ASSIGNMENTS)
-    check_float(args.inl_sigma, "--inl-sigma", lo=0.0, hi=1.0)
+    check_float(args.mismatch_sigma, "--mismatch-sigma", lo=0.0, hi=1.0)
     check_int(args.seed, "--seed", 0)
     check_plot_path(args.plot)
     return channels
@@ -111,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         envelope=args.envelope, angle_bits=args.bits, phase_bits=args.phase_bits,
         assignment=args.assignment,
     )
-    dac = DAC(DACSpec(bits=args.bits, mismatch_sigma=args.inl_sigma), rng=args.seed)
+    dac = DAC(DACSpec(bits=args.bits, mismatch_sigma=args.mismatch_sigma), rng=args.seed)
     result = simulate(arch.ops(), spec, x=x, theta=theta, dac=dac)
     report = {
         "arch": args.arch, "qubits": args.qubits, "channels": channels,

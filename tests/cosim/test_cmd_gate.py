@@ -65,7 +65,7 @@ def test_plot_and_text_output(tmp_path: Path) -> None:
         (["--bits", "8", "--theta", "1", "--t1", "-1e-6"], "--t1"),
         (["--bits", "8", "--theta", "1", "--t1", "1e-6", "--t2", "3e-6"], "--t2"),
         (["--bits", "8", "--theta", "1", "--levels", "4"], "--levels"),
-        (["--bits", "8", "--theta", "1", "--inl-sigma", "-0.1"], "--inl-sigma"),
+        (["--bits", "8", "--theta", "1", "--inl-sigma", "-0.1"], "--mismatch-sigma"),
         (["--bits", "8"], "--theta"),
     ],
     ids=["bits-low", "bits-high", "theta-nan", "axis", "t1-negative", "t2-above-2t1",
