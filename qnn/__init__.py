@@ -18,7 +18,8 @@ _LAZY = {
     "Readout": "qnn.model",
     **dict.fromkeys(("ParameterStore", "StepInfo", "TrainResult", "train"), "qnn.training"),
     "QNNClassifier": "qnn.classifier",
-    **dict.fromkeys(("TrainingRecipe", "FitResult", "fit"), "qnn.fit"),
+    # The function qnn.fit.fit is not re-exported: its name is its module's.
+    **dict.fromkeys(("TrainingRecipe", "FitResult"), "qnn.fit"),
     "AngleEncoder": "qnn.preprocess",
     **dict.fromkeys(("Dataset", "load_dataset"), "qnn.datasets"),
 }

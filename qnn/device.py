@@ -114,6 +114,11 @@ class DACConfig:
         return (self.mismatch_sigma == 0 and self.gain_error == 0 and self.offset_rad == 0
                 and self.noise_rms_rad == 0)
 
+    @property
+    def has_static_errors(self) -> bool:
+        """Mismatch, gain error or offset: the codes' levels differ from their nominal angles."""
+        return self.mismatch_sigma != 0 or self.gain_error != 0 or self.offset_rad != 0
+
     def at_bits(self, bits: int | float) -> DACConfig:
         """The same design and chip at another resolution."""
         return replace(self, bits=bits)

@@ -121,6 +121,8 @@ class Executor:
         if encode is None:
             encode = encoding_hook(device.encoding_dac)
         shots = device.measurement.shots
+        if shots and rng is None:
+            raise ValueError(f"rng: a device with {shots} shots needs a seeded generator, got None")
         return cls(get_architecture(arch), encode=encode, noise=device.noise_model(),
                    shots=shots, rng=rng if shots else None)
 

@@ -70,7 +70,7 @@ def _validated(args: argparse.Namespace) -> dict[str, Any]:
             raise CosimInputError("--unary-msbs", f"applies only to --arch segmented, "
                                                   f"got --arch {arch}")
         msbs = 0
-    sigma = check_float(args.mismatch_sigma, "--mismatch-sigma", lo=0.0)
+    sigma = check_float(args.mismatch_sigma, "--mismatch-sigma", lo=0.0, hi=1.0)
     seed = _parse_int(args.seed, "--seed", 0)
     rate = check_float(args.sample_rate, "--sample-rate", lo=0.0, lo_open=True)
     preset = check_choice(args.preset, "--preset", list_presets()["technology"])

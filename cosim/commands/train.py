@@ -303,7 +303,9 @@ def _deploy(opts: Options, data: Any, result: Any) -> dict[str, Any]:
     from qnn.ptq import post_training_quantization
 
     dac = opts.device.angle_dac
-    ptq = post_training_quantization(result.executor, data.X_test, data.y_test, result.theta,
+    # PTQ is deployment on the DAC grid: the ideal circuit, whatever training ran on.
+    executor = result.executor.ideal()
+    ptq = post_training_quantization(executor, data.X_test, data.y_test, result.theta,
                                      opts.eval_bits, dac=dac, readout=result.readout)
     out: dict[str, Any] = {"ptq_path": ptq.path, "ptq_test_accuracy": ptq.accuracy_by_bits(),
                            "ptq_test_loss": ptq.loss_by_bits()}
@@ -315,7 +317,7 @@ def _deploy(opts: Options, data: Any, result: Any) -> dict[str, Any]:
             compiled[bits] = build_gates(bits)
             return compiled[bits]
 
-        gates = post_training_quantization(result.executor, data.X_test, data.y_test,
+        gates = post_training_quantization(executor, data.X_test, data.y_test,
                                            result.theta, opts.eval_bits,
                                            readout=result.readout, gates=factory)
         out["ptq_gate_test_accuracy"] = gates.accuracy_by_bits()
