@@ -97,7 +97,8 @@ def gate_error_breakdown(
     codes = angle.codes(theta)
     target = rotation(axis, theta)
     closed = closed_model(model)
-    common = {"pulse": pulse, "emitted": emitted, "drag": drag, "phase_bits": phase_bits}
+    common = {"pulse": pulse, "emitted": emitted, "drag": drag, "phase_bits": phase_bits,
+              "codes": codes}
     none = FilterSpec(oversample=filt.oversample)
     stages = [
         unitary_superoperator(rotation(axis, angle.nominal_angle_rad(codes))),

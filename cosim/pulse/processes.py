@@ -88,16 +88,27 @@ class PulseChannels:
     """
 
     def __init__(self, bits: int, superops: dict[str, np.ndarray], leakage: np.ndarray,
-                 duration_s: float) -> None:
+                 duration_s: float, codes: np.ndarray | None = None) -> None:
         self.bits = bits
         self._superops = superops
         self.leakage = leakage
         self.duration_s = duration_s
+        # Row of each code when only some codes were compiled (-1: not compiled).
+        self._row = None
+        if codes is not None:
+            self._row = np.full(1 << bits, -1, dtype=np.int64)
+            self._row[codes] = np.arange(codes.size)
 
     def superoperators(self, axis: str, codes: np.ndarray) -> np.ndarray:
         if axis not in self._superops:
             raise ValueError(f"axis: must be x, y or z, got {axis!r}")
-        return self._superops[axis][np.asarray(codes, dtype=np.int64) % (1 << self.bits)]
+        codes = np.asarray(codes, dtype=np.int64) % (1 << self.bits)
+        if axis == "z" or self._row is None:
+            return self._superops[axis][codes]
+        rows = self._row[codes]
+        if np.any(rows < 0):
+            raise ValueError("codes: some codes were not compiled in this channel set")
+        return self._superops[axis][rows]
 
 
 def _window(samples: np.ndarray, emitted: np.ndarray | None, idle_value: float) -> np.ndarray:
@@ -173,6 +184,7 @@ def compile_processes(
     phase_bits: int | None = None,
     noise: bool = True,
     options: SolverOptions | None = None,
+    codes: np.ndarray | None = None,
 ) -> PulseChannels:
     """Compile the realized process of every code of ``dac``.
 
@@ -198,6 +210,8 @@ def compile_processes(
         Average over the DAC output noise; False plays the static levels.
     options : SolverOptions, optional
         QuTiP settings (three levels).
+    codes : ndarray of int, optional
+        Compile only these codes (x and y); default all.
 
     Returns
     -------
@@ -222,12 +236,15 @@ def compile_processes(
     if noise_fraction > 0 and filt.active:
         raise ValueError("noise_rms: DAC output noise through a reconstruction filter is "
                          "correlated across samples and not averaged here; use filter none")
-    wx, wy, dt = drive_waveforms(angle, pulse, model, filt=filt, emitted=emitted, drag=drag)
+    if codes is not None:
+        codes = np.unique(np.asarray(codes, dtype=np.int64) % angle.n_codes)
+    wx, wy, dt = drive_waveforms(angle, pulse, model, filt=filt, emitted=emitted, drag=drag,
+                                 codes=codes)
     if model.levels == 2:
         steps = step_propagators(wx, wy, dt, model, noise_fraction,
                                  full_scale_rabi_rad_s(pulse))
         s_x = _time_ordered_product(steps)
-        leakage = np.zeros(angle.n_codes)
+        leakage = np.zeros(wx.shape[0])
     else:
         solver = QutipSolver(options)
         drive = Drive(dt, np.hypot(wx, wy), np.arctan2(wy, wx))
@@ -239,7 +256,7 @@ def compile_processes(
         "y": k @ s_x @ k.conj().T,
         "z": unitary_superoperator(virtual_z_table(dac.bits, phase_bits)),
     }
-    return PulseChannels(dac.bits, superops, leakage, wx.shape[-1] * dt)
+    return PulseChannels(dac.bits, superops, leakage, wx.shape[-1] * dt, codes)
 
 
 def closed_model(model: QubitModel) -> QubitModel:
