@@ -96,6 +96,23 @@ def envelope_samples(pulse: PulseSpec) -> np.ndarray:
     return s / s.max()
 
 
+def envelope_derivative(pulse: PulseSpec) -> np.ndarray:
+    """``ds/dt`` in 1/s of :func:`envelope_samples` at the sample midpoints (0 for square)."""
+    n = pulse.n_samples
+    if pulse.envelope == "square":
+        return np.zeros(n)
+    u = (np.arange(n) + 0.5) / n
+    duration = n * pulse.dt_s
+    if pulse.envelope == "cosine":
+        s = np.sin(np.pi * u) ** 2
+        ds = np.pi * np.sin(2 * np.pi * u) / duration
+    else:
+        sig = pulse.gaussian_sigma_frac
+        s = np.exp(-((u - 0.5) ** 2) / (2 * sig**2))
+        ds = -s * (u - 0.5) / sig**2 / duration
+    return ds / s.max()
+
+
 def full_scale_rabi_rad_s(pulse: PulseSpec) -> float:
     """Rabi rate at DAC full scale, chosen so a full-scale pulse turns by 2 pi.
 

@@ -80,10 +80,18 @@ _TABLE: tuple[Metric, ...] = (
         Metric("gate_fidelity_mean", "", "Mean gate fidelity of every code against its nominal "
                "rotation."),
         Metric("gate_fidelity_min", "", "Smallest gate fidelity over the codes."),
-        Metric("gate_infidelity_mean", "", "1 - gate_fidelity_mean.", "gate infidelity"),
+        Metric("gate_infidelity_mean", "", "1 - gate_fidelity_mean (against each code's nominal "
+               "angle; see gate_error_mean for the requested one)."),
         Metric("gate_leakage_mean", "", "Mean population leaving the qubit subspace (three "
                "levels)."),
         Metric("gateset_solver", "text", "How the gates were solved: closed form or QuTiP."),
+        Metric("gate_error_mean", "", "Mean 1 - F of each requested angle's realized process "
+               "(pulse window, filter, DAC noise, T1/T2, leakage) against the requested "
+               "rotation; the same definition as cosim gate.", "gate error"),
+        Metric("gate_error_{cause}", "", "One part of gate_error_mean (quantization, pulse, "
+               "nonlinearity, noise_filter, decoherence); the parts sum to it."),
+        Metric("gate_error_rz_mean", "", "Mean 1 - F of the virtual RZ against the requested "
+               "angle: the code grid and the phase register only."),
     ),
     *_stage("schedule",
         Metric("schedule_duration_s", "s", "Duration of one QNN circuit on the stack.",
@@ -117,7 +125,8 @@ _TABLE: tuple[Metric, ...] = (
     ),
     *_stage("hardware",
         Metric("hardware_accuracy", "", "Test accuracy of the deployed model on the point's "
-               "hardware (noise, readout, shots).", "hardware accuracy (%)", 100.0),
+               "realized hardware (per-code pulse processes, scheduled idle time, CNOT error, "
+               "readout, shots).", "hardware accuracy (%)", 100.0),
         Metric("hardware_loss", "nat", "Test cross-entropy of the deployed model on the "
                "hardware."),
     ),

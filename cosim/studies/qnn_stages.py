@@ -210,32 +210,44 @@ def ptq_stage(config: Config, shared: dict[str, Any]) -> Metrics:
 
 
 def hardware_stage(config: Config, shared: dict[str, Any]) -> Metrics:
-    """The deployed model on the point's hardware: the accuracy an architect can expect.
+    """The deployed model on the point's realized hardware: the accuracy an architect can expect.
 
     The deployed model is the quantized-trained one when stage train ran with
-    a quantizer, else the float model rounded to the nearest codes of the
-    point's angle DAC (its chip). It runs on the noisy executor the point
-    describes: the chip's realized angles and DAC output noise, T1/T2 during
-    every pulse and every idle wait (as-soon-as-possible timing), the CNOT
-    error, the readout assignment errors and ``measurement.shots`` (sampled
-    from a stream of the training seed). Metrics: ``hardware_accuracy`` and
-    ``hardware_loss`` (test split, nats). With an ideal device they equal the
-    deployed model's ideal figures.
+    a quantizer (its stored codes), else the float model rounded to the
+    nearest codes of the point's angle DAC. It runs on the noisy executor
+    with the point's realized hardware (:mod:`cosim.studies.realized`): every
+    code's pulse-level process (the chip's levels, DAC output noise,
+    ``stack.filter``, T1/T2 during the pulse window and its FIFO stalls,
+    leakage and DRAG for three levels; RZ is the phase register's), the idle
+    intervals of the SimPy schedule (``stack.multiplexing``, FIFO depth and
+    refill, issue latency), the CNOT error, the readout assignment errors
+    and ``measurement.shots`` (sampled from a stream of the training seed).
+    When a channel serves more qubits than the circuit has, every group of
+    qubits runs a copy of the circuit and the figures are the mean over the
+    copies. Metrics: ``hardware_accuracy`` and ``hardware_loss`` (test split, nats).
     """
+    from cosim.studies.realized import realized_hardware
     from qnn.executor import Executor
     from qnn.fit import training_streams
-    from qnn.vocabulary import nearest_codes
+    from qnn.vocabulary import lsb_rad, nearest_codes
 
     ds = task_from_config(config)
     device = device_from_config(config)
+    bits = device.angle_dac.bits
     trained = shared.get("trained")
-    if trained is not None:
-        theta, readout = trained.theta, trained.readout
+    if trained is not None and trained.codes is not None:
+        codes, readout = np.asarray(trained.codes), trained.readout
     else:
-        model = float_model(config).fit
-        theta = device.angle_dac.grid().to_angle(nearest_codes(model.theta, device.angle_dac.bits))
-        readout = model.readout
-    executor = Executor.for_device(config["workload"]["arch"], device,
-                                   rng=training_streams(config["workload"]["seeds"]).device_shots)
-    loss, accuracy = executor.evaluate(ds.X_test, ds.y_test, theta, readout)
-    return {"hardware_accuracy": accuracy, "hardware_loss": loss}
+        model = float_model(config).fit if trained is None else trained
+        codes, readout = nearest_codes(model.theta, bits), model.readout
+    real = realized_hardware(config, shared)
+    shots = device.measurement.shots
+    rng = training_streams(config["workload"]["seeds"]).device_shots if shots else None
+    base = Executor(config["workload"]["arch"], encode=real.encode, noise=real.noise,
+                    channels=real.channels, shots=shots, rng=rng)
+    theta = codes * lsb_rad(bits)
+    figures = [base.with_channels(real.channels, timing).evaluate(ds.X_test, ds.y_test, theta,
+                                                                  readout)
+               for timing in real.timings]
+    loss, accuracy = np.mean(figures, axis=0)
+    return {"hardware_accuracy": float(accuracy), "hardware_loss": float(loss)}

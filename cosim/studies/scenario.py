@@ -269,6 +269,23 @@ def _coerce(key: Key, value: Any, where: str) -> Any:
     return value
 
 
+def _check_pulse_relations(v: dict[str, tuple[Any, ...]]) -> None:
+    """What the pulse-level compilation of stage hardware can take."""
+    if any(f != "none" for f in v["stack.filter"]) and None in v["stack.filter_cutoff_hz"]:
+        raise CosimInputError("stack.filter_cutoff_hz", "must be a number > 0 with "
+                              f"stack.filter {max(v['stack.filter'])}, got null")
+    if True in v["qubit.drag"] and 2 in v["qubit.levels"]:
+        raise CosimInputError("qubit.drag", "needs qubit.levels 3 (a two-level qubit cannot "
+                              "leak), got levels 2")
+    if max(v["dac.noise_rms_rad"]) > 0:
+        if 3 in v["qubit.levels"]:
+            raise CosimInputError("dac.noise_rms_rad", "must be 0 with qubit.levels 3: the "
+                                  "three-level (QuTiP) solver cannot average DAC noise")
+        if any(f != "none" for f in v["stack.filter"]):
+            raise CosimInputError("dac.noise_rms_rad", "must be 0 with a stack.filter: noise "
+                                  "through the filter is correlated and not averaged")
+
+
 def _check_relations(scenario: Scenario) -> None:
     """Constraints between keys, checked over every combination of their axes."""
     v = scenario.values
@@ -277,6 +294,7 @@ def _check_relations(scenario: Scenario) -> None:
     if t1 and t2 and max(t2) > 2 * min(t1):
         raise CosimInputError("qubit.t2_s", f"must be <= 2 * qubit.t1_s, got t2_s = "
                               f"{max(t2):g} s with t1_s = {min(t1):g} s")
+    _check_pulse_relations(v)
     e0, e1 = max(v["measurement.readout_e0"]), max(v["measurement.readout_e1"])
     if e0 + e1 >= 1:
         raise CosimInputError("measurement.readout_e1", f"must have readout_e0 + readout_e1 < "

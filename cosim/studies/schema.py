@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cosim.pulse.filters import FILTERS
 from cosim.pulse.waveforms import ENVELOPES
 from hardware_models.presets import ROOM_STAGE, list_presets, load_fridge
 from qnn.device import MAX_SHOTS
@@ -221,6 +222,12 @@ SCHEMA: tuple[Key, ...] = (
        "budgets (hardware_models/data/presets.yaml).", choices=_PRESETS["fridge"], sweep=True),
     _k("stack", "envelope", "choice", "square", "Envelope of every single-qubit pulse; shaped "
        "pulses have every sample quantized by the DAC.", choices=ENVELOPES, sweep=True),
+    _k("stack", "filter", "choice", "none", "Reconstruction filter at the DAC output: none, "
+       "first-order rc, or a third-order chebyshev (0.5 dB ripple) or bessel low-pass; stage "
+       "hardware plays every pulse through it.", choices=FILTERS, sweep=True),
+    _k("stack", "filter_cutoff_hz", "float", None, "Cutoff of stack.filter; required unless "
+       "the filter is none.", unit="Hz", lo=0.0, lo_open=True, hi=1.0e12, sweep=True,
+       nullable=True),
     _k("stack", "controller_stage", "choice", "4K", "Where the DACs sit: 300K (outside the "
        "fridge) or a stage of the chosen fridge.", choices=CONTROLLER_STAGES, sweep=True),
     # --- dac
@@ -263,6 +270,10 @@ SCHEMA: tuple[Key, ...] = (
        lo_open=True, hi=1e-3, sweep=True),
     _k("qubit", "anharmonicity_hz", "float", -200e6, "Anharmonicity (f12 - f01); transmons "
        "are negative.", unit="Hz", lo=-10e9, hi=10e9, nonzero=True, sweep=True),
+    _k("qubit", "drag", "bool", False, "DRAG correction on the quadrature channel (needs "
+       "qubit.levels 3 and a shaped stack.envelope to do anything).", sweep=True),
+    _k("qubit", "drag_bits", "int", 8, "Resolution of the quadrature DAC that plays the DRAG "
+       "correction.", unit="bit", lo=MIN_BITS, hi=MAX_BITS, sweep=True),
     _k("qubit", "cnot_error", "float", 0.0, "Probability of the two-qubit depolarizing "
        "channel after every CNOT.", lo=0.0, hi=1.0, sweep=True),
     _k("qubit", "idle_decoherence", "bool", True, "Whether a waiting wire decoheres (T1/T2 "
