@@ -31,6 +31,13 @@ DEFAULT_MISMATCH_SIGMA = 0.0
 #: MSBs decoded to thermometer code in a segmented DAC (clipped to its bits).
 DEFAULT_UNARY_MSBS = 4
 
+# -- pulses --------------------------------------------------------------------------------
+
+#: Envelopes of a single-qubit pulse; shaped ones have every sample quantized.
+ENVELOPES = ("square", "cosine", "gaussian")
+#: Reconstruction filters at the DAC output (cosim.pulse.filters).
+FILTERS = ("none", "rc", "chebyshev", "bessel")
+
 # -- quantized training --------------------------------------------------------------------
 
 #: How trained angles are held on the DAC grid during training.

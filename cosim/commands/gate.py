@@ -13,12 +13,11 @@ from cosim.commands._common import (
     emit_json,
 )
 from cosim.errors import CosimInputError
-from qnn.vocabulary import lsb_rad
+from qnn.vocabulary import ENVELOPES, lsb_rad
 
 HELP = "Realize one rotation gate through a DAC at pulse level (QuTiP)."
 
 AXES = ("x", "y")
-ENVELOPES = ("square", "cosine", "gaussian")
 SOLVERS = ("auto", "closed-form", "qutip")
 
 

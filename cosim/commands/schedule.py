@@ -12,12 +12,11 @@ from cosim.commands._common import (
     emit_json,
 )
 from cosim.errors import CosimInputError
+from qnn.vocabulary import ENVELOPES, lsb_rad, nearest_codes
 from qnn.vocabulary import QNN_ARCHITECTURES as ARCHS
-from qnn.vocabulary import lsb_rad, nearest_codes
 
 HELP = "Schedule a QNN circuit on a SimPy control stack with shared DAC channels."
 
-ENVELOPES = ("square", "cosine", "gaussian")
 ASSIGNMENTS = ("pool", "static")
 MAX_SIMULATED_QUBITS = 6
 

@@ -30,11 +30,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import expm
 
 from hardware_models.validation import check_int
-
-FILTERS = ("none", "rc", "chebyshev", "bessel")
+from qnn.vocabulary import FILTERS as FILTERS
 
 
 @dataclass(frozen=True)
@@ -127,6 +125,8 @@ def filter_samples(levels: np.ndarray, dt_s: float, spec: FilterSpec) -> np.ndar
     big[:m, :m] = a
     big[:m, 2 * m] = b[:, 0]
     big[m : 2 * m, :m] = np.eye(m)
+    from scipy.linalg import expm  # on use: `cosim gate` without a filter stays light
+
     e = expm(big * h)
     phi, gam = e[:m, :m], e[:m, 2 * m]  # x_{j+1} = phi x_j + gam u
     ia, ib = e[m : 2 * m, :m], e[m : 2 * m, 2 * m]  # integral over the step
@@ -154,5 +154,7 @@ def window_area_s(spec: FilterSpec, duration_s: float) -> float:
     a, b, c, d = state_space(spec)
     ai = np.linalg.inv(a)
     eye = np.eye(a.shape[0])
+    from scipy.linalg import expm
+
     inner = ai @ (expm(a * duration_s) - eye) - duration_s * eye
     return float((c @ ai @ inner @ b)[0, 0] + d[0, 0] * duration_s)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-ENVELOPES = ("square", "cosine", "gaussian")
+from qnn.vocabulary import ENVELOPES as ENVELOPES
 
 
 @dataclass(frozen=True)

@@ -44,11 +44,14 @@ def device_from_config(config: Config) -> Any:
     stack = ControlStack(qubits_per_channel=s["multiplexing"],
                          sample_rate_hz=s["sample_rate_hz"], fifo_depth=s["fifo_depth"],
                          refill_rate_hz=s["refill_rate_hz"],
-                         issue_latency_s=s.get("issue_latency_s", 4e-9))
+                         issue_latency_s=s.get("issue_latency_s", 4e-9),
+                         envelope=s["envelope"], filter=s.get("filter", "none"),
+                         filter_cutoff_hz=s.get("filter_cutoff_hz"))
     qubit = Qubit(levels=q["levels"], t1_s=q["t1_s"], t2_s=q["t2_s"], gate_1q_s=q["gate_1q_s"],
                   gate_2q_s=q["gate_2q_s"], anharmonicity_hz=q["anharmonicity_hz"],
                   cnot_error=q.get("cnot_error", 0.0),
-                  idle_decoherence=q.get("idle_decoherence", True))
+                  idle_decoherence=q.get("idle_decoherence", True),
+                  drag=q.get("drag", False), drag_bits=q.get("drag_bits", 8))
     measurement = Measurement(readout_error=(m.get("readout_e0", 0.0), m.get("readout_e1", 0.0)),
                               shots=m.get("shots", 0))
     return Device(angle_dac=angle,

@@ -155,11 +155,14 @@ def gateset_stage(config: Config, shared: dict[str, Any]) -> Metrics:
 def _gate_errors(config: Config, shared: dict[str, Any]) -> Metrics:
     """Gate error against the requested angle, per cause, on the realized pulse window."""
     from cosim.pulse.gate_error import COMPONENTS, gate_error_breakdown
+    from cosim.realized import pulse_setup, realized_hardware
     from cosim.stack.timing import emission_mask
-    from cosim.studies.realized import pulse_setup, realized_hardware
+    from cosim.studies.device import device_from_config
+    from qnn import get_architecture
 
-    pulse, model, filt, drag = pulse_setup(config)
-    real = realized_hardware(config, shared)
+    device = device_from_config(config)
+    pulse, model, filt, drag = pulse_setup(device)
+    real = realized_hardware(get_architecture(config["workload"]["arch"]), device)
     errors = gate_error_breakdown(point_dac(config, shared), pulse=pulse, model=model,
                                   filt=filt, emitted=emission_mask(real.result), drag=drag,
                                   phase_bits=real.result.spec.phase_bits)

@@ -215,7 +215,7 @@ def hardware_stage(config: Config, shared: dict[str, Any]) -> Metrics:
     The deployed model is the quantized-trained one when stage train ran with
     a quantizer (its stored codes), else the float model rounded to the
     nearest codes of the point's angle DAC. It runs on the noisy executor
-    with the point's realized hardware (:mod:`cosim.studies.realized`): every
+    with the point's realized hardware (:mod:`cosim.realized`): every
     code's pulse-level process (the chip's levels, DAC output noise,
     ``stack.filter``, T1/T2 during the pulse window and its FIFO stalls,
     leakage and DRAG for three levels; RZ is the phase register's), the idle
@@ -226,28 +226,16 @@ def hardware_stage(config: Config, shared: dict[str, Any]) -> Metrics:
     qubits runs a copy of the circuit and the figures are the mean over the
     copies. Metrics: ``hardware_accuracy`` and ``hardware_loss`` (test split, nats).
     """
-    from cosim.studies.realized import realized_hardware
-    from qnn.executor import Executor
+    from cosim.realized import deployed_codes, evaluate_realized
     from qnn.fit import training_streams
-    from qnn.vocabulary import lsb_rad, nearest_codes
 
     ds = task_from_config(config)
     device = device_from_config(config)
-    bits = device.angle_dac.bits
     trained = shared.get("trained")
-    if trained is not None and trained.codes is not None:
-        codes, readout = np.asarray(trained.codes), trained.readout
-    else:
-        model = float_model(config).fit if trained is None else trained
-        codes, readout = nearest_codes(model.theta, bits), model.readout
-    real = realized_hardware(config, shared)
+    model = trained if trained is not None else float_model(config).fit
+    codes = deployed_codes(model.theta, model.codes, device)
     shots = device.measurement.shots
     rng = training_streams(config["workload"]["seeds"]).device_shots if shots else None
-    base = Executor(config["workload"]["arch"], encode=real.encode, noise=real.noise,
-                    channels=real.channels, shots=shots, rng=rng)
-    theta = codes * lsb_rad(bits)
-    figures = [base.with_channels(real.channels, timing).evaluate(ds.X_test, ds.y_test, theta,
-                                                                  readout)
-               for timing in real.timings]
-    loss, accuracy = np.mean(figures, axis=0)
+    loss, accuracy = evaluate_realized(config["workload"]["arch"], device, codes, ds.X_test,
+                                       ds.y_test, model.readout, rng)
     return {"hardware_accuracy": float(accuracy), "hardware_loss": float(loss)}

@@ -99,9 +99,11 @@ def test_dac_output_noise_reaches_every_entry(capsys: pytest.CaptureFixture[str]
     # Training runs on the ideal circuit, so the codes are those of the noiseless chip...
     base = _cli(capsys)
     assert cli["final_codes"] == base["final_codes"]
-    # ...and the deployed model loses on the noisy hardware: in the CLI (device-level
-    # noise model) and in a study (pulse-level processes averaged over the same noise).
+    # ...and the deployed model loses on the noisy hardware: the same realized
+    # hardware (pulse-level processes, scheduled timing) in the CLI and in a study.
+    assert cli["hardware_path"] == "realized"
     assert cli["hardware_test_loss"] > cli["test_loss"]
+    assert cli["hardware_test_loss"] == pytest.approx(point["hardware_loss"], abs=1e-12)
     assert point["hardware_loss"] > _scenario()["hardware_loss"]
     ds = load_dataset("iris", seed=SETTINGS["seed"])
     noisy, ideal = _estimator(noise_rms_rad=sigma), _estimator()
@@ -115,7 +117,7 @@ def test_decoherence_and_shots_reach_the_cli_and_a_study(
     cli = _cli(capsys, **extra)
     point = _scenario(t1_s=3e-6, t2_s=3e-6, shots=64)
     assert cli["noise"]["t1_s"] == 3e-6 and cli["shots"] == 64
-    # The CLI deploys on the device-level noise model, a study on the realized
-    # pulse-level processes and scheduled timing: both lose against the ideal circuit.
+    # The same seeded shot stream on the same realized hardware: identical figures.
+    assert cli["hardware_test_accuracy"] == point["hardware_accuracy"]
+    assert cli["hardware_test_loss"] == point["hardware_loss"]
     assert cli["hardware_test_loss"] != cli["test_loss"]
-    assert point["hardware_loss"] > point["train_loss"]

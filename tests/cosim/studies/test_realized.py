@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from cosim.errors import CosimInputError
+from cosim.realized import clear_caches
 from cosim.studies import qnn_stages
 from cosim.studies.hardware_stages import gateset_stage
-from cosim.studies.realized import clear_caches
 from cosim.studies.scenario import parse_scenario
 
 BASE = {"stack": {"multiplexing": 1, "sample_rate_hz": 1e9},
