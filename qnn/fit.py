@@ -243,7 +243,8 @@ def fit(
     rng = streams.training
     store = make_store(recipe.quantizer, device.angle_dac, temperature=recipe.temperature,
                        schedule=recipe.schedule, t_final=recipe.temperature_final,
-                       seed=streams.rounding, kernel=recipe.kernel)
+                       seed=streams.rounding, kernel=recipe.kernel,
+                       virtual=arch.virtual_params())
     device_executor = Executor.for_device(arch, device, rng=streams.device_shots)
     executor = (Executor.for_device(arch, device, rng=streams.training_shots)
                 if recipe.noisy_training else device_executor.ideal())

@@ -176,7 +176,8 @@ def deployed_expectation_z(
     # One code choice for every path, so the paths differ only in what a code realizes.
     # (Angles already on a finer grid sit exactly on rounding ties, where a different but
     # equivalent formula could round the other way by one ulp.)
-    return executor.values(x, dac.grid().to_angle(nearest_codes(theta, b)))
+    grid = dac.grid().for_parameters(executor.arch.virtual_params())
+    return executor.values(x, grid.to_angle(nearest_codes(theta, b)))
 
 
 def post_training_quantization(
