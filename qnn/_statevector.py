@@ -121,16 +121,21 @@ def layer_matrices(arch: Architecture, unitaries: np.ndarray) -> np.ndarray:
     ndarray of shape (..., 2**n, 2**n)
     """
     lead = unitaries.shape[:-3]
-    kron = unitaries[..., 0, :, :]
-    for q in range(1, unitaries.shape[-3]):
-        u = unitaries[..., q, :, :]
-        # Kronecker product by broadcasting; np.kron has no leading batch axes.
-        kron = (kron[..., :, None, :, None] * u[..., None, :, None, :]).reshape(
-            lead + (kron.shape[-2] * 2, kron.shape[-1] * 2)
-        )
+    n = unitaries.shape[-3]
+    flat = unitaries.reshape((-1, n, 2, 2))
+    kron = flat[:, 0]
+    for q in range(1, n):
+        # Kronecker product with wire q: entry (r i, c j) = kron[r, c] * u[i, j],
+        # written one (i, j) block at a time (np.kron has no leading batch axes).
+        u, d = flat[:, q], kron.shape[-1]
+        out = np.empty((len(flat), d, 2, d, 2), dtype=complex)
+        for i in range(2):
+            for j in range(2):
+                np.multiply(kron, u[:, i, j, None, None], out=out[:, :, i, :, j])
+        kron = out.reshape(len(flat), 2 * d, 2 * d)
     src, _ = ring_permutation(arch)
     # (P K)[j, :] = K[src[j], :]: permuting rows applies the ring after K.
-    return kron[..., src, :]
+    return kron[:, src, :].reshape(lead + kron.shape[-2:])
 
 
 def use_dense(n_qubits: int, batch: int | None = None) -> bool:
@@ -185,11 +190,13 @@ class LayerStack:
         self.arch = arch
         self.n = arch.n_qubits
         # Layer first, so that self.unitaries[layer] is (..., n, 2, 2).
-        self.unitaries = np.moveaxis(unitaries, -4, 0)
+        models = unitaries.ndim > 4
+        self.unitaries = np.moveaxis(unitaries, -4, 0) if models else unitaries
         self.src, self.dest = ring_permutation(arch)
         self.dense = use_dense(self.n, batch)
         if self.dense:
-            self.mats = np.moveaxis(layer_matrices(arch, unitaries), -3, 0)
+            mats = layer_matrices(arch, unitaries)
+            self.mats = np.moveaxis(mats, -3, 0) if models else mats
 
     def forward(self, state: np.ndarray) -> np.ndarray:
         """Run every layer on ``(..., B, 2**n)`` batches."""

@@ -151,16 +151,36 @@ def fuse(mats: np.ndarray) -> np.ndarray:
     return u
 
 
+def _times_pauli(v: np.ndarray, axis: str) -> np.ndarray:
+    """``v @ sigma_axis`` for stacked 2x2 ``v``: a column swap and sign or ``i`` factors.
+
+    Exactly the matrix product's values (each entry is one term times 1 or
+    ``+-i`` plus terms times 0), without a BLAS call per 2x2.
+    """
+    out = np.empty_like(v)
+    if axis == "x":
+        out[..., 0], out[..., 1] = v[..., 1], v[..., 0]
+    elif axis == "y":
+        out[..., 0], out[..., 1] = 1j * v[..., 1], -1j * v[..., 0]
+    else:
+        out[..., 0], out[..., 1] = v[..., 0], -v[..., 1]
+    return out
+
+
 def _rotated_generators(arch: Architecture, mats: np.ndarray) -> np.ndarray:
     """``H[..., l, q, g] = V sigma_g V^dagger`` with ``V`` the rotations after gate ``g``.
 
     Then ``dU/dtheta_g = -(i/2) H U`` for the fused ``U`` of that wire and layer.
+    The last gate has ``V = 1``, so its ``H`` is its Pauli matrix.
     """
+    last = len(arch.rotations) - 1
     h = np.empty_like(mats)
-    v = np.broadcast_to(np.eye(2, dtype=complex), mats.shape[:-3] + (2, 2))
-    for g in reversed(range(len(arch.rotations))):
-        h[..., g, :, :] = v @ pauli(arch.rotations[g]) @ v.conj().swapaxes(-1, -2)
-        v = v @ mats[..., g, :, :]
+    h[..., last, :, :] = pauli(arch.rotations[last])
+    v = mats[..., last, :, :]
+    for g in reversed(range(last)):
+        h[..., g, :, :] = _times_pauli(v, arch.rotations[g]) @ v.conj().swapaxes(-1, -2)
+        if g:
+            v = v @ mats[..., g, :, :]
     return h
 
 
