@@ -197,6 +197,7 @@ class LayerStack:
         if self.dense:
             mats = layer_matrices(arch, unitaries)
             self.mats = np.moveaxis(mats, -3, 0) if models else mats
+            self._conj: dict[int, np.ndarray] = {}
 
     def forward(self, state: np.ndarray) -> np.ndarray:
         """Run every layer on ``(..., B, 2**n)`` batches."""
@@ -215,7 +216,9 @@ class LayerStack:
     def undo(self, state: np.ndarray, layer: int) -> np.ndarray:
         """Apply the inverse of one layer."""
         if self.dense:
-            return state @ self.mats[layer].conj()
+            if layer not in self._conj:  # the co-state and the state undo each layer
+                self._conj[layer] = self.mats[layer].conj()
+            return state @ self._conj[layer]
         state = state[..., self.dest]
         for q in range(self.n):
             u = self.unitaries[layer][..., q, :, :]
