@@ -101,6 +101,11 @@ def group_key(config: Config) -> Hashable | None:
     return qnn_stages.group_key(config)
 
 
+def group_cost(config: Config) -> float:
+    """The point's rough relative cost, to start the costliest groups first."""
+    return qnn_stages.training_cost(config)
+
+
 @contextmanager
 def shared_training(configs: list[dict[str, Any]]) -> Iterator[None]:
     """Train the models of points with one :func:`group_key` in one pass, for :func:`evaluate`.

@@ -170,6 +170,22 @@ def group_key(config: Config) -> Hashable | None:
     return dataset, arch, seed, classes, shared, encoding_hook(device.encoding_dac), noise
 
 
+def training_cost(config: Config) -> float:
+    """Rough relative cost of the point's training: samples x epochs x layers (0 if none).
+
+    Only for scheduling (the runner starts the costliest groups first); it
+    reads the data set's size, which is memoised per process.
+    """
+    from qnn import get_architecture
+
+    if group_key(config) is None:
+        return 0.0
+    w = config["workload"]
+    ds = task_from_config(config)
+    return float((len(ds.X_train) + len(ds.X_val)) * w["epochs"]
+                 * get_architecture(w["arch"]).n_layers)
+
+
 def _wants(config: Config) -> tuple[bool, bool]:
     """Whether the point's stages train its quantized model, and read the float model."""
     stages = config["stages"]

@@ -85,12 +85,16 @@ def _default_evaluate(scenario: Scenario) -> Evaluate:
 
 
 def group_tasks(tasks: list[Task], key: Callable[[dict[str, Any]], Any], *, workers: int = 1,
-                max_size: int = MAX_GROUP) -> list[Group]:
+                max_size: int = MAX_GROUP,
+                cost: Callable[[dict[str, Any]], float] | None = None) -> list[Group]:
     """Tasks with equal, non-None ``key(config)`` in groups, in order of first appearance.
 
     A group holds at most ``max_size`` points, and groups are split further
     (evenly) while there are fewer groups than ``workers``; a None key is a
-    group of one.
+    group of one. With ``cost``, the groups come costliest first (``cost``
+    of a group's first config, which stands for its task, times its points;
+    ties keep their order), so that a pool does not end on one long group
+    while its other workers idle.
     """
     by_key: dict[Any, list[Task]] = {}
     singles: list[Group] = []
@@ -107,7 +111,10 @@ def group_tasks(tasks: list[Task], key: Callable[[dict[str, Any]], Any], *, work
         n = max(-(-len(members) // max_size), min(pieces, len(members)))
         size = -(-len(members) // n)
         groups.extend(members[i:i + size] for i in range(0, len(members), size))
-    return groups + singles
+    groups += singles
+    if cost is not None:
+        groups.sort(key=lambda g: -cost(g[0][1]) * len(g))
+    return groups
 
 
 def run_study(
@@ -172,12 +179,13 @@ def run_study(
     start = time.perf_counter()
     prepare: Prepare | None = None
     key: Callable[[dict[str, Any]], Any] = lambda config: None  # noqa: E731
+    cost = None
     if evaluate is None:
         evaluate = _default_evaluate(scenario)
         if group:
-            from cosim.studies.evaluate import group_key, shared_training
+            from cosim.studies.evaluate import group_cost, group_key, shared_training
 
-            prepare, key = shared_training, group_key
+            prepare, key, cost = shared_training, group_key, group_cost
     workers = (os.cpu_count() or 1) if workers is None else workers
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers: must be an integer >= 1, got {workers!r}")
@@ -202,8 +210,7 @@ def run_study(
                 done = store.statuses()
                 todo = [t for t in tasks
                         if t[0] not in done or (retry_failed and done[t[0]] == "failed")]
-                groups = group_tasks(todo, key, workers=1 if client is None and workers == 1
-                                     else workers)
+                groups = group_tasks(todo, key, workers=workers, cost=cost)
                 results = _backend(groups, evaluate, prepare, workers=workers, client=client)
                 for result in _with_progress(results, len(todo), scenario.name, progress):
                     store.record(result)

@@ -51,6 +51,9 @@ def test_points_group_by_task_seed_and_optimisation() -> None:
     # More workers than groups: the groups split so that every worker has one.
     assert len(group_tasks(tasks, group_key, workers=4)) == 4
     assert len(group_tasks(tasks, lambda c: None)) == 32
+    # With a cost, the costliest group comes first.
+    first = group_tasks(tasks, group_key, cost=lambda c: c["workload"]["seeds"])[0]
+    assert {c["workload"]["seeds"] for _, c in first} == {1}
 
 
 def test_a_failing_pass_leaves_each_point_its_own_outcome() -> None:
