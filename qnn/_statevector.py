@@ -87,6 +87,15 @@ def ring_permutation(arch: Architecture) -> tuple[np.ndarray, np.ndarray]:
     return src, dest
 
 
+@lru_cache(maxsize=64)
+def _ring_pairs(arch: Architecture) -> np.ndarray:
+    """Flat indices of ``(dest[i], dest[j])`` in a ``2**n x 2**n`` matrix, row-major."""
+    _, dest = ring_permutation(arch)
+    out = (dest[:, None] * len(dest) + dest).ravel()
+    out.setflags(write=False)
+    return out
+
+
 def product_state(columns: np.ndarray, dtype: type = complex) -> np.ndarray:
     """Batched product state from single-qubit states.
 
@@ -135,7 +144,7 @@ def layer_matrices(arch: Architecture, unitaries: np.ndarray) -> np.ndarray:
         kron = out.reshape(len(flat), 2 * d, 2 * d)
     src, _ = ring_permutation(arch)
     # (P K)[j, :] = K[src[j], :]: permuting rows applies the ring after K.
-    return kron[:, src, :].reshape(lead + kron.shape[-2:])
+    return np.take(kron, src, axis=1).reshape(lead + kron.shape[-2:])
 
 
 def use_dense(n_qubits: int, batch: int | None = None) -> bool:
@@ -243,7 +252,8 @@ class LayerStack:
             # Sum over the batch first: one (D, B) @ (B, D) product per model, then
             # undo the ring on the small D x D matrix instead of on both batches.
             t = phi.swapaxes(-1, -2) @ lam.conj()
-            t = t[..., self.dest[:, None], self.dest]
+            # t[..., dest[:, None], dest] as one gather on the flattened D x D.
+            t = np.take(t.reshape(lead + (dim * dim,)), _ring_pairs(self.arch), axis=-1)
             for q in range(n):
                 left, right = 1 << q, dim >> (q + 1)
                 out[..., q, :, :] = np.einsum(
