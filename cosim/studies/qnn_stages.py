@@ -146,6 +146,9 @@ def float_model(config: Config) -> FloatModel:
 # groups of the same task) and the quantized models of the current group.
 _batched_float: OrderedDict[tuple, FloatModel] = OrderedDict()
 _pretrained: dict[tuple, Any] = {}
+# Test accuracy of a float model (key, None) and of its PTQ on a DAC (key, dac).
+_ptq_scores: OrderedDict[tuple, float] = OrderedDict()
+_PTQ_CACHE_SIZE = 16 * _CACHE_SIZE
 
 
 def group_key(config: Config) -> Hashable | None:
@@ -245,6 +248,7 @@ def clear_caches() -> None:
     _float_model_for.cache_clear()
     _batched_float.clear()
     _pretrained.clear()
+    _ptq_scores.clear()
 
 
 def _gate_accuracy(config: Config, shared: dict[str, Any], result: Any) -> float:
@@ -321,6 +325,31 @@ def train_stage(config: Config, shared: dict[str, Any]) -> Metrics:
     return metrics
 
 
+def _shared_ptq(config: Config, result: Any, dac: Any, widths: tuple[int, ...]
+                ) -> tuple[float, list[float]]:
+    """Float and PTQ test accuracies of the point's float model, memoised per width and chip.
+
+    post_training_quantization scores each width on its own, so the points of
+    one float model and chip share their scores (a paper group asks 16
+    distinct widths 64 x 17 times).
+    """
+    from qnn.ptq import post_training_quantization
+
+    key = _float_key(config)
+    missing = [b for b in dict.fromkeys(widths) if (key, dac.at_bits(b)) not in _ptq_scores]
+    if missing or (key, None) not in _ptq_scores:
+        ds = task_from_config(config)
+        ptq = post_training_quantization(result.executor, ds.X_test, ds.y_test, result.theta,
+                                         missing or widths[:1], dac=dac,
+                                         readout=result.readout)
+        _ptq_scores[(key, None)] = ptq.float_accuracy
+        for bits, accuracy in zip(ptq.bits, ptq.accuracy, strict=True):
+            _ptq_scores[(key, dac.at_bits(bits))] = accuracy
+        while len(_ptq_scores) > _PTQ_CACHE_SIZE:
+            _ptq_scores.popitem(last=False)
+    return _ptq_scores[(key, None)], [_ptq_scores[(key, dac.at_bits(b))] for b in widths]
+
+
 def ptq_stage(config: Config, shared: dict[str, Any]) -> Metrics:
     """Post-training quantization of a float-trained QNN onto the point's DAC.
 
@@ -338,11 +367,15 @@ def ptq_stage(config: Config, shared: dict[str, Any]) -> Metrics:
     ds = task_from_config(config)
     result = float_model(config).fit
     widths = (config["dac"]["bits"], *config["workload"]["eval_bits"])
-    ptq = post_training_quantization(result.executor, ds.X_test, ds.y_test, result.theta,
-                                     widths, dac=dac_from_config(config),
-                                     readout=result.readout)
-    metrics: Metrics = {"float_accuracy": ptq.float_accuracy, "ptq_accuracy": ptq.accuracy[0]}
-    for bits, accuracy in zip(widths[1:], ptq.accuracy[1:], strict=True):
+    dac = dac_from_config(config)
+    if result.executor.shots:  # a sampling executor draws anew each call: nothing to share
+        ptq = post_training_quantization(result.executor, ds.X_test, ds.y_test, result.theta,
+                                         widths, dac=dac, readout=result.readout)
+        float_accuracy, scores = ptq.float_accuracy, list(ptq.accuracy)
+    else:
+        float_accuracy, scores = _shared_ptq(config, result, dac, widths)
+    metrics: Metrics = {"float_accuracy": float_accuracy, "ptq_accuracy": scores[0]}
+    for bits, accuracy in zip(widths[1:], scores[1:], strict=True):
         metrics[f"ptq_accuracy_b{bits}"] = accuracy
     if "gateset" in shared:
         metrics["ptq_gate_accuracy"] = _gate_accuracy(config, shared, result)
