@@ -27,7 +27,7 @@ from qnn.device import DACConfig, Device  # noqa: E402
 from qnn.fit import TrainingRecipe, fit, fit_many  # noqa: E402
 
 TARGET_RATIO = 6.0
-EPOCHS = 3
+EPOCHS = 10
 QUANTIZERS = ("deterministic", "stochastic", "ste")
 
 

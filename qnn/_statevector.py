@@ -234,6 +234,30 @@ class LayerStack:
             state = _apply_wire(state, u.conj().swapaxes(-1, -2), q, self.n)
         return state
 
+    @staticmethod
+    def transition_product(phi: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        """``phi^T conj(lam)`` of ``(..., B, D)`` batches: the batch-summed ``(..., D, D)``.
+
+        The dense kernel sums over the batch first, then undoes the ring on
+        this small matrix instead of on both batches (:meth:`reduce_transitions`).
+        """
+        return phi.swapaxes(-1, -2) @ lam.conj()
+
+    def reduce_transitions(self, t: np.ndarray) -> np.ndarray:
+        """Per-wire reduced transition matrices ``(..., n, 2, 2)`` of products ``(..., D, D)``.
+
+        Any leading axes (models, layers) are reduced in one pass.
+        """
+        n, dim, lead = self.n, 1 << self.n, t.shape[:-2]
+        out = np.empty(lead + (n, 2, 2), dtype=complex)
+        # t[..., dest[:, None], dest] as one gather on the flattened D x D.
+        t = np.take(t.reshape(lead + (dim * dim,)), _ring_pairs(self.arch), axis=-1)
+        for q in range(n):
+            left, right = 1 << q, dim >> (q + 1)
+            out[..., q, :, :] = np.einsum(
+                "...ajbakb->...jk", t.reshape(lead + (left, 2, right, left, 2, right)))
+        return out
+
     def wire_transitions(self, phi: np.ndarray, lam: np.ndarray, layer: int) -> np.ndarray:
         """Reduced transition matrices between rotations and ring of ``layer``.
 
@@ -244,21 +268,11 @@ class LayerStack:
         where primes denote the states with the ring undone and ``j``, ``i``
         index wire ``q``.
         """
+        if self.dense:
+            return self.reduce_transitions(self.transition_product(phi, lam))
         n = self.n
         lead = phi.shape[:-2]
         out = np.empty(lead + (n, 2, 2), dtype=complex)
-        if self.dense:
-            dim = 1 << n
-            # Sum over the batch first: one (D, B) @ (B, D) product per model, then
-            # undo the ring on the small D x D matrix instead of on both batches.
-            t = phi.swapaxes(-1, -2) @ lam.conj()
-            # t[..., dest[:, None], dest] as one gather on the flattened D x D.
-            t = np.take(t.reshape(lead + (dim * dim,)), _ring_pairs(self.arch), axis=-1)
-            for q in range(n):
-                left, right = 1 << q, dim >> (q + 1)
-                out[..., q, :, :] = np.einsum(
-                    "...ajbakb->...jk", t.reshape(lead + (left, 2, right, left, 2, right)))
-            return out
         phi = phi[..., self.dest].reshape(-1, *phi.shape[-2:])
         lam = lam[..., self.dest].conj().reshape(phi.shape)
         flat = out.reshape(-1, n, 2, 2)

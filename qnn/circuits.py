@@ -197,13 +197,21 @@ def _pure_value_and_grad(
     psi = stack.forward(encoding_state(arch, x, encode))
     out, cotangent = fn((psi.real**2 + psi.imag**2) @ zt)
     lam = psi * (np.asarray(cotangent, dtype=float) @ zt.T)
-    trans = np.empty(lead + (arch.n_layers, arch.n_qubits, 2, 2), dtype=complex)
+    dim = psi.shape[-1]
+    # Dense: every layer's batch-summed product first, then one reduction of all.
+    trans = np.empty(lead + ((arch.n_layers, dim, dim) if stack.dense else
+                             (arch.n_layers, arch.n_qubits, 2, 2)), dtype=complex)
     phi = psi
     for layer in reversed(range(arch.n_layers)):
-        trans[..., layer, :, :, :] = stack.wire_transitions(phi, lam, layer)
+        if stack.dense:
+            trans[..., layer, :, :] = stack.transition_product(phi, lam)
+        else:
+            trans[..., layer, :, :, :] = stack.wire_transitions(phi, lam, layer)
         if layer:
             phi = stack.undo(phi, layer)
             lam = stack.undo(lam, layer)
+    if stack.dense:
+        trans = stack.reduce_transitions(trans)
     # d/dtheta sum_b <psi|C|psi> = 2 Re tr(dU U^dag M) = Im tr(H M), dU U^dag = -iH/2.
     grad = np.einsum("...lqgij,...lqji->...lqg", _rotated_generators(arch, mats), trans).imag
     return out, grad.reshape(lead + (-1,))
