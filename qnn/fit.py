@@ -313,15 +313,20 @@ def fit_many(
                                              y_val=y_val)
     streams = training_streams(seed)
     stores, executors, device_executors = [], [], []
+    def own(stream: np.random.Generator, used: bool) -> np.random.Generator:
+        # Each model draws from its own copy of a spawned stream: what fit() gives it alone.
+        return copy.deepcopy(stream) if used and len(recipes) > 1 else stream
+
     for recipe, device in zip(recipes, devices, strict=True):
-        # Each model's own copies of the spawned streams: what fit() gives it alone.
-        own = copy.deepcopy(streams.__dict__) if len(recipes) > 1 else streams.__dict__
         stores.append(make_store(recipe.quantizer, device.angle_dac,
                                  temperature=recipe.temperature, schedule=recipe.schedule,
-                                 t_final=recipe.temperature_final, seed=own["rounding"],
-                                 kernel=recipe.kernel))
-        device_executors.append(Executor.for_device(arch, device, rng=own["device_shots"]))
-        executors.append(Executor.for_device(arch, device, rng=own["training_shots"])
+                                 t_final=recipe.temperature_final, kernel=recipe.kernel,
+                                 seed=own(streams.rounding, recipe.quantizer == "stochastic")))
+        shots = device.measurement.shots > 0
+        device_executors.append(Executor.for_device(arch, device,
+                                                    rng=own(streams.device_shots, shots)))
+        executors.append(Executor.for_device(arch, device,
+                                             rng=own(streams.training_shots, shots))
                          if first.noisy_training else device_executors[-1].ideal())
     if not first.noisy_training:
         if any(ex != executors[0] for ex in executors):
