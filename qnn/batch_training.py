@@ -163,10 +163,20 @@ def _loop(
         theta = batch.circuit_theta
         history["theta"][epoch] = theta
         codes[epoch] = batch.codes
-        history["loss"][epoch], history["acc"][epoch] = _evaluate(executors, x, y, theta,
-                                                                  readout)
-        if has_val:
-            history["val_loss"][epoch], history["val_acc"][epoch] = _evaluate(
-                executors, x_val, y_val, theta, readout)  # type: ignore[arg-type]
+        # A model whose angles did not move this epoch (a deadlocked one) scores
+        # what it scored before: evaluate only the others, on an ideal executor.
+        moved = (np.any(theta != history["theta"][epoch - 1], axis=1)
+                 if epoch and len(executors) == 1 and not executors[0].shots
+                 else np.ones(n_models, dtype=bool))
+        sets = [("loss", "acc", x, y)] + ([("val_loss", "val_acc", x_val, y_val)]
+                                          if has_val else [])
+        for loss_key, acc_key, xs, ys in sets:
+            if not moved.all():
+                history[loss_key][epoch] = history[loss_key][epoch - 1]
+                history[acc_key][epoch] = history[acc_key][epoch - 1]
+            if moved.any():
+                # (With one executor per model, every model counts as moved.)
+                history[loss_key][epoch, moved], history[acc_key][epoch, moved] = _evaluate(
+                    executors, xs, ys, theta[moved], readout)
     batch.flush()
     return history, codes, step_count
