@@ -4,6 +4,11 @@ The runner decides *how* points are computed (in-process, a local pool, Dask)
 and keeps the store; what a point computes is the ``evaluate`` function it is
 given (:func:`cosim.studies.evaluate.evaluate` by default).
 
+Grouping: with the default ``evaluate``, points that can train in one pass
+(:func:`cosim.studies.evaluate.group_key`) run as one task of the backend,
+inside :func:`cosim.studies.evaluate.shared_training`; every point is still
+evaluated and stored on its own, with exactly the metrics it gets alone.
+
 Resuming: a point whose ``point_id`` is already stored is not computed again.
 Failed points stay failed unless ``retry_failed`` is set. ``fresh`` deletes the
 database first.
@@ -22,7 +27,7 @@ from typing import Any
 
 from cosim.errors import CosimInputError
 from cosim.studies import execute
-from cosim.studies.execute import Evaluate, Task
+from cosim.studies.execute import Evaluate, Group, Prepare, Task
 from cosim.studies.lock import DirectoryLock
 from cosim.studies.points import point_id
 from cosim.studies.scenario import Scenario
@@ -68,11 +73,48 @@ def scenario_tasks(scenario: Scenario) -> list[Task]:
     return [(point_id(c), c) for c in scenario.points()]
 
 
+#: Most points one group holds: bounds a worker's memory and what a kill can lose.
+MAX_GROUP = 64
+
+
 def _default_evaluate(scenario: Scenario) -> Evaluate:
     from cosim.studies.evaluate import check_available, evaluate
 
     check_available(scenario.stages)
     return evaluate
+
+
+def group_tasks(tasks: list[Task], key: Callable[[dict[str, Any]], Any], *, workers: int = 1,
+                max_size: int = MAX_GROUP,
+                cost: Callable[[dict[str, Any]], float] | None = None) -> list[Group]:
+    """Tasks with equal, non-None ``key(config)`` in groups, in order of first appearance.
+
+    A group holds at most ``max_size`` points, and groups are split further
+    (evenly) while there are fewer groups than ``workers``; a None key is a
+    group of one. With ``cost``, the groups come costliest first (``cost``
+    of a group's first config, which stands for its task, times its points;
+    ties keep their order), so that a pool does not end on one long group
+    while its other workers idle.
+    """
+    by_key: dict[Any, list[Task]] = {}
+    singles: list[Group] = []
+    for task in tasks:
+        k = key(task[1])
+        if k is None:
+            singles.append([task])
+        else:
+            by_key.setdefault(k, []).append(task)
+    n_groups = sum(-(-len(g) // max_size) for g in by_key.values())
+    pieces = max(1, -(-workers // max(n_groups, 1))) if n_groups < workers else 1
+    groups: list[Group] = []
+    for members in by_key.values():
+        n = max(-(-len(members) // max_size), min(pieces, len(members)))
+        size = -(-len(members) // n)
+        groups.extend(members[i:i + size] for i in range(0, len(members), size))
+    groups += singles
+    if cost is not None:
+        groups.sort(key=lambda g: -cost(g[0][1]) * len(g))
+    return groups
 
 
 def run_study(
@@ -87,6 +129,7 @@ def run_study(
     progress: bool | None = None,
     outputs: bool = True,
     wait: bool = False,
+    group: bool = True,
 ) -> RunSummary:
     """Compute every missing point of ``scenario`` into ``out_dir/results.sqlite``.
 
@@ -117,6 +160,9 @@ def run_study(
     wait : bool, default=False
         When another run holds the directory (:mod:`cosim.studies.lock`),
         wait for it instead of refusing.
+    group : bool, default=True
+        With the default ``evaluate``, run the points that can train in one
+        pass together (see the module docstring); stored results are the same.
 
     Returns
     -------
@@ -131,7 +177,15 @@ def run_study(
         (without ``wait``).
     """
     start = time.perf_counter()
-    evaluate = _default_evaluate(scenario) if evaluate is None else evaluate
+    prepare: Prepare | None = None
+    key: Callable[[dict[str, Any]], Any] = lambda config: None  # noqa: E731
+    cost = None
+    if evaluate is None:
+        evaluate = _default_evaluate(scenario)
+        if group:
+            from cosim.studies.evaluate import group_cost, group_key, shared_training
+
+            prepare, key, cost = shared_training, group_key, group_cost
     workers = (os.cpu_count() or 1) if workers is None else workers
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers: must be an integer >= 1, got {workers!r}")
@@ -156,7 +210,8 @@ def run_study(
                 done = store.statuses()
                 todo = [t for t in tasks
                         if t[0] not in done or (retry_failed and done[t[0]] == "failed")]
-                results = _backend(todo, evaluate, workers=workers, client=client)
+                groups = group_tasks(todo, key, workers=workers, cost=cost)
+                results = _backend(groups, evaluate, prepare, workers=workers, client=client)
                 for result in _with_progress(results, len(todo), scenario.name, progress):
                     store.record(result)
                     n_computed += 1
@@ -192,13 +247,13 @@ def _check_owner(store: ResultStore, scenario: Scenario, out: Path) -> None:
                               "to delete them")
 
 
-def _backend(tasks: list[Task], evaluate: Evaluate, *, workers: int, client: Any
-             ) -> Iterator[PointResult]:
+def _backend(groups: list[Group], evaluate: Evaluate, prepare: Prepare | None, *, workers: int,
+             client: Any) -> Iterator[PointResult]:
     if client is not None:
-        return execute.run_dask(tasks, evaluate, client=client)
-    if workers == 1 or len(tasks) <= 1:
-        return execute.run_inline(tasks, evaluate)
-    return execute.run_pool(tasks, evaluate, workers=min(workers, len(tasks)))
+        return execute.run_dask(groups, evaluate, client=client, prepare=prepare)
+    if workers == 1 or len(groups) <= 1:
+        return execute.run_inline(groups, evaluate, prepare)
+    return execute.run_pool(groups, evaluate, workers=min(workers, len(groups)), prepare=prepare)
 
 
 def _with_progress(results: Iterator[PointResult], total: int, name: str,
