@@ -372,8 +372,12 @@ def encoding_dac(angle_dac: DACConfig, encode_bits: int | float) -> DACConfig:
     """The encoding DAC on the chip of ``angle_dac``: the same design at ``encode_bits``.
 
     It shares the chip seed and draws its mismatch from its own stream
-    (``stream=1``); ``encode_bits = inf`` is ideal encoding.
+    (``stream=1``). ``encode_bits = inf`` is ideal encoding, whatever the chip:
+    one canonical description, so that models trained with it are shared
+    across chips and designs.
     """
+    if math.isinf(encode_bits):
+        return DACConfig(stream=1)
     return replace(angle_dac, bits=encode_bits, stream=1)
 
 
