@@ -9,7 +9,8 @@ _LAZY = {
     **dict.fromkeys(("PRESETS", "Architecture", "Op", "get_architecture"), "qnn.architectures"),
     **dict.fromkeys(("expectation_z", "expectation_z_gates", "expectation_z_unitaries",
                      "expectation_z_vjp", "expectation_z_channels", "gate_encoding",
-                     "value_and_grad"), "qnn.circuits"),
+                     "value_and_grad", "value_and_grad_many", "expectation_z_many"),
+                    "qnn.circuits"),
     "NoiseModel": "qnn.noise",
     **dict.fromkeys(("ControlStack", "DACConfig", "Device", "Measurement", "Qubit"),
                     "qnn.device"),
@@ -18,7 +19,8 @@ _LAZY = {
     "Readout": "qnn.model",
     **dict.fromkeys(("ParameterStore", "StepInfo", "TrainResult", "train"), "qnn.training"),
     "QNNClassifier": "qnn.classifier",
-    **dict.fromkeys(("TrainingRecipe", "FitResult", "fit"), "qnn.fit"),
+    # The function qnn.fit.fit is not re-exported: its name is its module's.
+    **dict.fromkeys(("TrainingRecipe", "FitResult", "fit_many"), "qnn.fit"),
     "AngleEncoder": "qnn.preprocess",
     **dict.fromkeys(("Dataset", "load_dataset"), "qnn.datasets"),
 }

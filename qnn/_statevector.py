@@ -15,7 +15,10 @@ is a permutation of basis states. Two interchangeable kernels apply a layer:
 * per wire (otherwise): each 2x2 acts on its axis of the batch, then the
   ring is a fancy-index gather. Memory and time stay ``O(B * 2**n)``.
 
-Nothing here loops over samples.
+Nothing here loops over samples. Every kernel also takes leading *model* axes: unitaries
+of shape ``(M, n_layers, n, 2, 2)`` run ``M`` models on ``(M, B, 2**n)`` batches (a shared
+``(B, 2**n)`` input broadcasts), each model's slice computed by exactly the operations
+of a single model, so batched and one-by-one results agree bit for bit.
 """
 
 from __future__ import annotations
@@ -84,6 +87,15 @@ def ring_permutation(arch: Architecture) -> tuple[np.ndarray, np.ndarray]:
     return src, dest
 
 
+@lru_cache(maxsize=64)
+def _ring_pairs(arch: Architecture) -> np.ndarray:
+    """Flat indices of ``(dest[i], dest[j])`` in a ``2**n x 2**n`` matrix, row-major."""
+    _, dest = ring_permutation(arch)
+    out = (dest[:, None] * len(dest) + dest).ravel()
+    out.setflags(write=False)
+    return out
+
+
 def product_state(columns: np.ndarray, dtype: type = complex) -> np.ndarray:
     """Batched product state from single-qubit states.
 
@@ -111,23 +123,33 @@ def layer_matrices(arch: Architecture, unitaries: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     unitaries : ndarray of shape (..., n, 2, 2)
-        Fused rotation of each wire, for any number of leading (layer) axes.
+        Fused rotation of each wire, for any number of leading (model, layer) axes.
 
     Returns
     -------
     ndarray of shape (..., 2**n, 2**n)
     """
     lead = unitaries.shape[:-3]
-    kron = unitaries[..., 0, :, :]
-    for q in range(1, unitaries.shape[-3]):
-        u = unitaries[..., q, :, :]
-        # Kronecker product by broadcasting; np.kron has no leading batch axes.
-        kron = (kron[..., :, None, :, None] * u[..., None, :, None, :]).reshape(
-            lead + (kron.shape[-2] * 2, kron.shape[-1] * 2)
-        )
+    n = unitaries.shape[-3]
+    flat = unitaries.reshape((-1, n, 2, 2))
+    kron = flat[:, 0]
+    for q in range(1, n):
+        # Kronecker product with wire q: entry (r i, c j) = kron[r, c] * u[i, j]
+        # (np.kron has no leading batch axes). For many matrices, one (i, j)
+        # block at a time is twice as fast as one broadcast product; for a few,
+        # the single call is.
+        u, d = flat[:, q], kron.shape[-1]
+        if len(flat) < 16:
+            out = kron[:, :, None, :, None] * u[:, None, :, None, :]
+        else:
+            out = np.empty((len(flat), d, 2, d, 2), dtype=complex)
+            for i in range(2):
+                for j in range(2):
+                    np.multiply(kron, u[:, i, j, None, None], out=out[:, :, i, :, j])
+        kron = out.reshape(len(flat), 2 * d, 2 * d)
     src, _ = ring_permutation(arch)
     # (P K)[j, :] = K[src[j], :]: permuting rows applies the ring after K.
-    return kron[..., src, :]
+    return np.take(kron, src, axis=1).reshape(lead + kron.shape[-2:])
 
 
 def use_dense(n_qubits: int, batch: int | None = None) -> bool:
@@ -146,40 +168,53 @@ def use_dense(n_qubits: int, batch: int | None = None) -> bool:
 
 
 def _apply_wire(state: np.ndarray, u: np.ndarray, wire: int, n: int) -> np.ndarray:
-    """Apply a 2x2 ``u`` on ``wire`` of a ``(B, 2**n)`` batch; returns a new array."""
-    view = state.reshape(-1, 2, 1 << (n - 1 - wire))
+    """Apply a 2x2 ``u`` (``(..., 2, 2)``, one per model) on ``wire`` of ``(..., B, 2**n)`` batches.
+
+    Returns a new array; a shared batch broadcasts against per-model gates.
+    """
+    lead = u.shape[:-2]
+    shape = np.broadcast_shapes(state.shape[:-2], lead) + state.shape[-2:]
+    view = np.broadcast_to(state, shape).reshape(shape[:-2] + (-1, 2, 1 << (n - 1 - wire)))
     out = np.empty_like(view)
-    a, b = view[:, 0], view[:, 1]
-    out[:, 0] = u[0, 0] * a + u[0, 1] * b
-    out[:, 1] = u[1, 0] * a + u[1, 1] * b
-    return out.reshape(state.shape)
+    a, b = view[..., 0, :], view[..., 1, :]
+    # Each model's entries against its own batch; one model's are scalars.
+    c = u[..., None, None] if lead else u
+    out[..., 0, :] = c[..., 0, 0, :, :] * a + c[..., 0, 1, :, :] * b if lead else \
+        c[0, 0] * a + c[0, 1] * b
+    out[..., 1, :] = c[..., 1, 0, :, :] * a + c[..., 1, 1, :, :] * b if lead else \
+        c[1, 0] * a + c[1, 1] * b
+    return out.reshape(shape)
 
 
 class LayerStack:
-    """The variational layers of one circuit, ready to run on batches.
+    """The variational layers of one circuit (or of ``M`` models of it), ready to run on batches.
 
     Parameters
     ----------
     arch : Architecture
-    unitaries : ndarray of shape (n_layers, n_qubits, 2, 2)
-        Fused rotation of every wire in every layer.
+    unitaries : ndarray of shape (..., n_layers, n_qubits, 2, 2)
+        Fused rotation of every wire in every layer; leading axes index models.
     batch : int, optional
-        Number of states the stack will run at once; it picks the kernel
+        Number of states each model runs at once; it picks the kernel
         (:func:`use_dense`). Both kernels give the same states to rounding.
     """
 
     def __init__(self, arch: Architecture, unitaries: np.ndarray,
                  batch: int | None = None) -> None:
         self.arch = arch
-        self.unitaries = unitaries
         self.n = arch.n_qubits
+        # Layer first, so that self.unitaries[layer] is (..., n, 2, 2).
+        models = unitaries.ndim > 4
+        self.unitaries = np.moveaxis(unitaries, -4, 0) if models else unitaries
         self.src, self.dest = ring_permutation(arch)
         self.dense = use_dense(self.n, batch)
         if self.dense:
-            self.mats = layer_matrices(arch, unitaries)
+            mats = layer_matrices(arch, unitaries)
+            self.mats = np.moveaxis(mats, -3, 0) if models else mats
+            self._conj: dict[int, np.ndarray] = {}
 
     def forward(self, state: np.ndarray) -> np.ndarray:
-        """Run every layer on a ``(B, 2**n)`` batch."""
+        """Run every layer on ``(..., B, 2**n)`` batches."""
         for layer in range(len(self.unitaries)):
             state = self.apply(state, layer)
         return state
@@ -187,44 +222,70 @@ class LayerStack:
     def apply(self, state: np.ndarray, layer: int) -> np.ndarray:
         """Apply one layer (rotations, then ring)."""
         if self.dense:
-            return state @ self.mats[layer].T
+            return state @ self.mats[layer].swapaxes(-1, -2)
         for q in range(self.n):
-            state = _apply_wire(state, self.unitaries[layer, q], q, self.n)
-        return state[:, self.src]
+            state = _apply_wire(state, self.unitaries[layer][..., q, :, :], q, self.n)
+        return state[..., self.src]
 
     def undo(self, state: np.ndarray, layer: int) -> np.ndarray:
         """Apply the inverse of one layer."""
         if self.dense:
-            return state @ self.mats[layer].conj()
-        state = state[:, self.dest]
+            if layer not in self._conj:  # the co-state and the state undo each layer
+                self._conj[layer] = self.mats[layer].conj()
+            return state @ self._conj[layer]
+        state = state[..., self.dest]
         for q in range(self.n):
-            state = _apply_wire(state, self.unitaries[layer, q].conj().T, q, self.n)
+            u = self.unitaries[layer][..., q, :, :]
+            state = _apply_wire(state, u.conj().swapaxes(-1, -2), q, self.n)
         return state
+
+    @staticmethod
+    def transition_product(phi: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        """``phi^T conj(lam)`` of ``(..., B, D)`` batches: the batch-summed ``(..., D, D)``.
+
+        The dense kernel sums over the batch first, then undoes the ring on
+        this small matrix instead of on both batches (:meth:`reduce_transitions`).
+        """
+        return phi.swapaxes(-1, -2) @ lam.conj()
+
+    def reduce_transitions(self, t: np.ndarray) -> np.ndarray:
+        """Per-wire reduced transition matrices ``(..., n, 2, 2)`` of products ``(..., D, D)``.
+
+        Any leading axes (models, layers) are reduced in one pass.
+        """
+        n, dim, lead = self.n, 1 << self.n, t.shape[:-2]
+        out = np.empty(lead + (n, 2, 2), dtype=complex)
+        # t[..., dest[:, None], dest] as one gather on the flattened D x D.
+        t = np.take(t.reshape(lead + (dim * dim,)), _ring_pairs(self.arch), axis=-1)
+        for q in range(n):
+            left, right = 1 << q, dim >> (q + 1)
+            out[..., q, :, :] = np.einsum(
+                "...ajbakb->...jk", t.reshape(lead + (left, 2, right, left, 2, right)))
+        return out
 
     def wire_transitions(self, phi: np.ndarray, lam: np.ndarray, layer: int) -> np.ndarray:
         """Reduced transition matrices between rotations and ring of ``layer``.
 
         Given the batch ``phi`` and co-state ``lam`` just *after* ``layer``
-        (ring included), returns ``M`` of shape ``(n, 2, 2)`` with
+        (ring included), both ``(..., B, 2**n)``, returns ``M`` of shape
+        ``(..., n, 2, 2)`` with
         ``M[q, j, i] = sum_b sum_rest phi'_b[.., j, ..] * conj(lam'_b[.., i, ..])``,
         where primes denote the states with the ring undone and ``j``, ``i``
         index wire ``q``.
         """
-        n = self.n
-        out = np.empty((n, 2, 2), dtype=complex)
         if self.dense:
-            dim = 1 << n
-            # Sum over the batch first: one (D, B) @ (B, D) product, then undo
-            # the ring on the small D x D matrix instead of on both batches.
-            t = phi.T @ lam.conj()
-            t = t[np.ix_(self.dest, self.dest)]
+            return self.reduce_transitions(self.transition_product(phi, lam))
+        n = self.n
+        lead = phi.shape[:-2]
+        out = np.empty(lead + (n, 2, 2), dtype=complex)
+        phi = phi[..., self.dest].reshape(-1, *phi.shape[-2:])
+        lam = lam[..., self.dest].conj().reshape(phi.shape)
+        flat = out.reshape(-1, n, 2, 2)
+        # One model at a time: einsum sums a stack in another order than one
+        # model, and this kernel is for wide circuits, where the loop is cheap.
+        for m in range(len(phi)):
             for q in range(n):
-                left, right = 1 << q, dim >> (q + 1)
-                out[q] = np.einsum("ajbakb->jk", t.reshape(left, 2, right, left, 2, right))
-            return out
-        phi = phi[:, self.dest]
-        lam = lam[:, self.dest].conj()
-        for q in range(n):
-            right = 1 << (n - 1 - q)
-            out[q] = np.einsum("ajr,akr->jk", phi.reshape(-1, 2, right), lam.reshape(-1, 2, right))
+                right = 1 << (n - 1 - q)
+                flat[m, q] = np.einsum("ajr,akr->jk", phi[m].reshape(-1, 2, right),
+                                       lam[m].reshape(-1, 2, right))
         return out

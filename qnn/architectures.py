@@ -14,6 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _ROTATIONS = ("x", "y", "z")
+#: Rotations played as DAC pulses; RZ is a virtual frame update of a phase
+#: register, which the angle DAC's mismatch, noise and decoherence never touch.
+PHYSICAL_AXES = ("x", "y")
 MAX_QUBITS = 16
 
 
@@ -87,6 +90,11 @@ class Architecture:
         if n == 2:
             return [(0, 1)]
         return [(q, (q + 1) % n) for q in range(n)]
+
+    def virtual_params(self) -> tuple[bool, ...]:
+        """For every parameter, whether its rotation is virtual (RZ: a phase update)."""
+        per_wire = tuple(axis not in PHYSICAL_AXES for axis in self.rotations)
+        return per_wire * (self.n_layers * self.n_qubits)
 
     def ops(self) -> list[Op]:
         """The whole circuit as a flat list of operations, encoding first."""

@@ -64,12 +64,14 @@ def _check_x(arch: Architecture, x: np.ndarray) -> np.ndarray:
     return x
 
 
-def _check_theta(arch: Architecture, theta: np.ndarray) -> np.ndarray:
+def _check_theta(arch: Architecture, theta: np.ndarray, *, models: bool = False) -> np.ndarray:
+    """Angles of shape ``(n_params,)``, or ``(M, n_params)`` for ``M`` models with ``models``."""
     theta = np.asarray(theta, dtype=float)
-    if theta.shape != (arch.n_params,):
-        raise ValueError(
-            f"theta: must have shape ({arch.n_params},) for {arch.name!r}, got {theta.shape}"
-        )
+    ok = theta.shape == (arch.n_params,) or (
+        models and theta.ndim == 2 and theta.shape[1] == arch.n_params and len(theta) > 0)
+    if not ok:
+        want = f"(M >= 1, {arch.n_params})" if models else f"({arch.n_params},)"
+        raise ValueError(f"theta: must have shape {want} for {arch.name!r}, got {theta.shape}")
     if not np.all(np.isfinite(theta)):
         raise ValueError("theta: must be finite, got NaN or inf")
     return theta
@@ -124,9 +126,12 @@ def _encoded_columns(x: np.ndarray, encode: Encoder | None) -> np.ndarray:
 
 
 def rotation_matrices(arch: Architecture, theta: np.ndarray) -> np.ndarray:
-    """Ideal rotations of every parameter, shape ``(n_layers, n_qubits, n_rot, 2, 2)``."""
-    t = theta.reshape(arch.n_layers, arch.n_qubits, len(arch.rotations))
-    return np.stack([rotation(a, t[..., g]) for g, a in enumerate(arch.rotations)], axis=2)
+    """Ideal rotations of every parameter, shape ``(..., n_layers, n_qubits, n_rot, 2, 2)``.
+
+    ``theta`` has shape ``(..., n_params)``; leading axes index models.
+    """
+    t = theta.reshape(theta.shape[:-1] + (arch.n_layers, arch.n_qubits, len(arch.rotations)))
+    return np.stack([rotation(a, t[..., g]) for g, a in enumerate(arch.rotations)], axis=-3)
 
 
 def fuse(mats: np.ndarray) -> np.ndarray:
@@ -134,29 +139,82 @@ def fuse(mats: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    mats : ndarray of shape (n_layers, n_qubits, n_rot, 2, 2)
+    mats : ndarray of shape (..., n_layers, n_qubits, n_rot, 2, 2)
 
     Returns
     -------
-    ndarray of shape (n_layers, n_qubits, 2, 2)
+    ndarray of shape (..., n_layers, n_qubits, 2, 2)
     """
-    u = mats[:, :, 0]
-    for g in range(1, mats.shape[2]):
-        u = mats[:, :, g] @ u
+    u = mats[..., 0, :, :]
+    for g in range(1, mats.shape[-3]):
+        u = mats[..., g, :, :] @ u
     return u
 
 
+def _times_pauli(v: np.ndarray, axis: str) -> np.ndarray:
+    """``v @ sigma_axis`` for stacked 2x2 ``v``: a column swap and sign or ``i`` factors.
+
+    Exactly the matrix product's values (each entry is one term times 1 or
+    ``+-i`` plus terms times 0), without a BLAS call per 2x2.
+    """
+    out = np.empty_like(v)
+    if axis == "x":
+        out[..., 0], out[..., 1] = v[..., 1], v[..., 0]
+    elif axis == "y":
+        out[..., 0], out[..., 1] = 1j * v[..., 1], -1j * v[..., 0]
+    else:
+        out[..., 0], out[..., 1] = v[..., 0], -v[..., 1]
+    return out
+
+
 def _rotated_generators(arch: Architecture, mats: np.ndarray) -> np.ndarray:
-    """``H[l, q, g] = V sigma_g V^dagger`` with ``V`` the rotations after gate ``g``.
+    """``H[..., l, q, g] = V sigma_g V^dagger`` with ``V`` the rotations after gate ``g``.
 
     Then ``dU/dtheta_g = -(i/2) H U`` for the fused ``U`` of that wire and layer.
+    The last gate has ``V = 1``, so its ``H`` is its Pauli matrix.
     """
+    last = len(arch.rotations) - 1
     h = np.empty_like(mats)
-    v = np.broadcast_to(np.eye(2, dtype=complex), mats.shape[:2] + (2, 2))
-    for g in reversed(range(len(arch.rotations))):
-        h[:, :, g] = v @ pauli(arch.rotations[g]) @ v.conj().swapaxes(-1, -2)
-        v = v @ mats[:, :, g]
+    h[..., last, :, :] = pauli(arch.rotations[last])
+    v = mats[..., last, :, :]
+    for g in reversed(range(last)):
+        h[..., g, :, :] = _times_pauli(v, arch.rotations[g]) @ v.conj().swapaxes(-1, -2)
+        if g:
+            v = v @ mats[..., g, :, :]
     return h
+
+
+def _pure_value_and_grad(
+    arch: Architecture, x: np.ndarray, theta: np.ndarray,
+    fn: Callable[[np.ndarray], tuple[T, np.ndarray]], encode: Encoder | None,
+) -> tuple[T, np.ndarray]:
+    """Adjoint value and gradient on the pure-state circuit; ``theta`` ``(..., n_params)``."""
+    lead = theta.shape[:-1]
+    mats = rotation_matrices(arch, theta)
+    stack = LayerStack(arch, fuse(mats), batch=len(x))
+    zt = z_table(arch.n_qubits)
+
+    psi = stack.forward(encoding_state(arch, x, encode))
+    out, cotangent = fn((psi.real**2 + psi.imag**2) @ zt)
+    lam = psi * (np.asarray(cotangent, dtype=float) @ zt.T)
+    dim = psi.shape[-1]
+    # Dense: every layer's batch-summed product first, then one reduction of all.
+    trans = np.empty(lead + ((arch.n_layers, dim, dim) if stack.dense else
+                             (arch.n_layers, arch.n_qubits, 2, 2)), dtype=complex)
+    phi = psi
+    for layer in reversed(range(arch.n_layers)):
+        if stack.dense:
+            trans[..., layer, :, :] = stack.transition_product(phi, lam)
+        else:
+            trans[..., layer, :, :, :] = stack.wire_transitions(phi, lam, layer)
+        if layer:
+            phi = stack.undo(phi, layer)
+            lam = stack.undo(lam, layer)
+    if stack.dense:
+        trans = stack.reduce_transitions(trans)
+    # d/dtheta sum_b <psi|C|psi> = 2 Re tr(dU U^dag M) = Im tr(H M), dU U^dag = -iH/2.
+    grad = np.einsum("...lqgij,...lqji->...lqg", _rotated_generators(arch, mats), trans).imag
+    return out, grad.reshape(lead + (-1,))
 
 
 # -- public API --------------------------------------------------------------------------------
@@ -191,6 +249,11 @@ def expectation_z_unitaries(
     want = (arch.n_layers, arch.n_qubits, 2, 2)
     if unitaries.shape != want:
         raise ValueError(f"unitaries: must have shape {want}, got {unitaries.shape}")
+    return _unitary_values(arch, x, unitaries, encode)
+
+
+def _unitary_values(arch: Architecture, x: np.ndarray, unitaries: np.ndarray,
+                    encode: Encoder | None) -> np.ndarray:
     psi = LayerStack(arch, unitaries, batch=len(x)).forward(encoding_state(arch, x, encode))
     return (psi.real**2 + psi.imag**2) @ z_table(arch.n_qubits)
 
@@ -332,23 +395,47 @@ def value_and_grad(
         products = _density.Products(
             _density.encoded_from_columns(plan, _encoded_columns(x, encode)))
         return _density.value_and_grad(plan, theta, products, fn, shots, rng)
-    mats = rotation_matrices(arch, theta)
-    stack = LayerStack(arch, fuse(mats), batch=len(x))
-    zt = z_table(arch.n_qubits)
+    return _pure_value_and_grad(arch, x, theta, fn, encode)
 
-    psi = stack.forward(encoding_state(arch, x, encode))
-    out, cotangent = fn((psi.real**2 + psi.imag**2) @ zt)
-    lam = psi * (np.asarray(cotangent, dtype=float) @ zt.T)
-    trans = np.empty((arch.n_layers, arch.n_qubits, 2, 2), dtype=complex)
-    phi = psi
-    for layer in reversed(range(arch.n_layers)):
-        trans[layer] = stack.wire_transitions(phi, lam, layer)
-        if layer:
-            phi = stack.undo(phi, layer)
-            lam = stack.undo(lam, layer)
-    # d/dtheta sum_b <psi|C|psi> = 2 Re tr(dU U^dag M) = Im tr(H M), dU U^dag = -iH/2.
-    grad = np.einsum("lqgij,lqji->lqg", _rotated_generators(arch, mats), trans).imag
-    return out, grad.reshape(-1)
+
+def value_and_grad_many(
+    arch: str | Architecture,
+    x: np.ndarray,
+    theta: np.ndarray,
+    fn: Callable[[np.ndarray], tuple[T, np.ndarray]],
+    *,
+    encode: Encoder | None = None,
+) -> tuple[T, np.ndarray]:
+    """:func:`value_and_grad` of ``M`` models on the same inputs, in one pass.
+
+    Parameters
+    ----------
+    arch, x, encode
+        As in :func:`expectation_z` (the ideal pure-state circuit).
+    theta : ndarray of shape (M, n_params)
+        Each model's angles, rad.
+    fn : callable
+        ``fn(values) -> (out, df/dvalues)`` with ``values`` of shape ``(M, B, n_qubits)``.
+
+    Returns
+    -------
+    out
+        Whatever ``fn`` returned first.
+    grad : ndarray of shape (M, n_params)
+        Each model's gradient, bit for bit what :func:`value_and_grad` gives it alone.
+    """
+    arch = get_architecture(arch)
+    theta = _check_theta(arch, theta, models=True)
+    return _pure_value_and_grad(arch, _check_x(arch, x), theta, fn, encode)
+
+
+def expectation_z_many(
+    arch: str | Architecture, x: np.ndarray, theta: np.ndarray, *, encode: Encoder | None = None,
+) -> np.ndarray:
+    """Ideal ``<Z_q>`` of ``M`` models (``theta`` of shape ``(M, n_params)``), ``(M, B, n)``."""
+    arch = get_architecture(arch)
+    theta = _check_theta(arch, theta, models=True)
+    return _unitary_values(arch, _check_x(arch, x), fuse(rotation_matrices(arch, theta)), encode)
 
 
 def gate_matrices(arch: Architecture, codes: np.ndarray, gateset: GateSet) -> np.ndarray:

@@ -27,6 +27,8 @@ from qnn.vocabulary import (
     DAC_ARCHITECTURES,
     DEFAULT_MISMATCH_SIGMA,
     DEFAULT_UNARY_MSBS,
+    ENVELOPES,
+    FILTERS,
     MAX_BITS,
     check_bits,
     check_choice,
@@ -114,6 +116,11 @@ class DACConfig:
         return (self.mismatch_sigma == 0 and self.gain_error == 0 and self.offset_rad == 0
                 and self.noise_rms_rad == 0)
 
+    @property
+    def has_static_errors(self) -> bool:
+        """Mismatch, gain error or offset: the codes' levels differ from their nominal angles."""
+        return self.mismatch_sigma != 0 or self.gain_error != 0 or self.offset_rad != 0
+
     def at_bits(self, bits: int | float) -> DACConfig:
         """The same design and chip at another resolution."""
         return replace(self, bits=bits)
@@ -170,6 +177,12 @@ class ControlStack:
         Words per second the sequencer writes into one FIFO, Hz.
     issue_latency_s : float, default=4e-9
         Sequencer latency from channel grant to the first word, s.
+    envelope : {"square", "cosine", "gaussian"}, default="square"
+        Envelope of every single-qubit pulse.
+    filter : {"none", "rc", "chebyshev", "bessel"}, default="none"
+        Reconstruction filter at the DAC output.
+    filter_cutoff_hz : float or None, default=None
+        Its cutoff, Hz; required unless ``filter`` is none.
     """
 
     qubits_per_channel: int = 1
@@ -177,6 +190,9 @@ class ControlStack:
     fifo_depth: int = 16
     refill_rate_hz: float = 1e9
     issue_latency_s: float = 4e-9
+    envelope: str = "square"
+    filter: str = "none"
+    filter_cutoff_hz: float | None = None
 
     def __post_init__(self) -> None:
         check_int("qubits_per_channel", self.qubits_per_channel, 1, 4096)
@@ -184,6 +200,13 @@ class ControlStack:
         check_int("fifo_depth", self.fifo_depth, 1, 1_000_000)
         check_positive("refill_rate_hz", self.refill_rate_hz)
         _nonneg("issue_latency_s", self.issue_latency_s)
+        check_choice(self.envelope, ENVELOPES, "envelope")
+        check_choice(self.filter, FILTERS, "filter")
+        if self.filter != "none" and self.filter_cutoff_hz is None:
+            raise ValueError(f"filter_cutoff_hz: must be a number > 0 with filter "
+                             f"{self.filter}, got None")
+        if self.filter_cutoff_hz is not None:
+            check_positive("filter_cutoff_hz", self.filter_cutoff_hz)
 
 
 @dataclass(frozen=True)
@@ -204,6 +227,10 @@ class Qubit:
         Probability of the two-qubit depolarizing channel after every CNOT.
     idle_decoherence : bool, default=True
         Whether waiting wires relax (with T1/T2 set).
+    drag : bool, default=False
+        DRAG correction on the quadrature channel (three levels only).
+    drag_bits : int, default=8
+        Resolution of the quadrature DAC that plays it.
     """
 
     levels: int = 2
@@ -214,6 +241,8 @@ class Qubit:
     anharmonicity_hz: float = -200e6
     cnot_error: float = 0.0
     idle_decoherence: bool = True
+    drag: bool = False
+    drag_bits: int = 8
 
     def __post_init__(self) -> None:
         from qnn.noise import NoiseModel
@@ -229,6 +258,11 @@ class Qubit:
         if not 0 <= check_finite("cnot_error", self.cnot_error) <= 1:
             raise ValueError(f"cnot_error: must be a probability in [0, 1], "
                              f"got {self.cnot_error!r}")
+        check_bits(self.drag_bits, name="drag_bits")
+        if not isinstance(self.drag, (bool, np.bool_)):
+            raise ValueError(f"drag: must be true or false, got {self.drag!r}")
+        if self.drag and self.levels == 2:
+            raise ValueError("drag: needs levels 3 (a two-level qubit cannot leak), got levels 2")
 
 
 @dataclass(frozen=True)
@@ -275,6 +309,17 @@ class Device:
     stack: ControlStack = field(default_factory=ControlStack)
     qubit: Qubit = field(default_factory=Qubit)
     measurement: Measurement = field(default_factory=Measurement)
+
+    def __post_init__(self) -> None:
+        # What the pulse-level compilation can take (cosim.pulse.processes).
+        noisy = any(not d.is_float and d.noise_rms_rad > 0
+                    for d in (self.angle_dac, self.encoding_dac))
+        if noisy and self.qubit.levels == 3:
+            raise ValueError("noise_rms_rad: must be 0 with a three-level qubit: its solver "
+                             "cannot average DAC noise")
+        if noisy and self.stack.filter != "none":
+            raise ValueError("noise_rms_rad: must be 0 with a filter: noise through the filter "
+                             "is correlated and not averaged")
 
     @property
     def chip_seed(self) -> int:
@@ -327,8 +372,12 @@ def encoding_dac(angle_dac: DACConfig, encode_bits: int | float) -> DACConfig:
     """The encoding DAC on the chip of ``angle_dac``: the same design at ``encode_bits``.
 
     It shares the chip seed and draws its mismatch from its own stream
-    (``stream=1``); ``encode_bits = inf`` is ideal encoding.
+    (``stream=1``). ``encode_bits = inf`` is ideal encoding, whatever the chip:
+    one canonical description, so that models trained with it are shared
+    across chips and designs.
     """
+    if math.isinf(encode_bits):
+        return DACConfig(stream=1)
     return replace(angle_dac, bits=encode_bits, stream=1)
 
 

@@ -39,7 +39,9 @@ from qnn.circuits import (
     expectation_z,
     expectation_z_channels,
     expectation_z_gates,
+    expectation_z_many,
     value_and_grad,
+    value_and_grad_many,
 )
 from qnn.gateset import GateSet
 from qnn.model import Readout
@@ -121,6 +123,8 @@ class Executor:
         if encode is None:
             encode = encoding_hook(device.encoding_dac)
         shots = device.measurement.shots
+        if shots and rng is None:
+            raise ValueError(f"rng: a device with {shots} shots needs a seeded generator, got None")
         return cls(get_architecture(arch), encode=encode, noise=device.noise_model(),
                    shots=shots, rng=rng if shots else None)
 
@@ -171,6 +175,47 @@ class Executor:
                              "gates or channels")
         return value_and_grad(self.arch, x, theta, fn, encode=self.encode,
                               **self._noise_kwargs())
+
+    def value_and_grad_many(
+        self,
+        x: np.ndarray,
+        theta: np.ndarray,
+        fn: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`value_and_grad` of ``M`` models (``theta`` of shape ``(M, n_params)``).
+
+        On the ideal circuit one batched pass (``fn`` sees ``(M, B, n)`` values
+        and returns one output per model); under noise or shots the models run
+        one after the other (``fn`` sees each ``(B, n)``), drawing in turn from
+        this executor's stream. Each model's output and gradient equal those of
+        :meth:`value_and_grad` alone (with its own stream, for the sampled case).
+
+        Returns
+        -------
+        out : ndarray of shape (M,)
+        grad : ndarray of shape (M, n_params)
+        """
+        if self.gates is not None or self.channels is not None:
+            raise ValueError("gates: gradients need continuous angles; train without realized "
+                             "gates or channels")
+        if self.noise is None and not self.shots:
+            out, grad = value_and_grad_many(self.arch, x, theta, fn, encode=self.encode)
+            return np.asarray(out), grad
+        pairs = [self.value_and_grad(x, t, fn) for t in np.asarray(theta, dtype=float)]
+        return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+
+    def evaluate_many(
+        self, x: np.ndarray, y: np.ndarray, theta: np.ndarray, readout: Readout
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`evaluate` of ``M`` models: their losses (nats) and accuracies, ``(M,)`` each."""
+        if (self.noise is not None or self.shots or self.gates is not None
+                or self.channels is not None):
+            pairs = [self.evaluate(x, y, t, readout) for t in np.asarray(theta, dtype=float)]
+            return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+        z = expectation_z_many(self.arch, x, theta, encode=self.encode)
+        loss, _ = readout.loss_and_cotangent(z, y)
+        accuracy = np.mean(np.argmax(readout.proba(z), axis=-1) == y, axis=-1)
+        return np.asarray(loss, dtype=float), accuracy
 
     def evaluate(
         self, x: np.ndarray, y: np.ndarray, theta: np.ndarray, readout: Readout

@@ -17,11 +17,19 @@ encoding DAC) unless ``recipe.noisy_training``: then every forward pass and
 gradient runs on the device's noisy executor (decoherence, CNOT error,
 readout error, DAC noise, shots). Either way :meth:`FitResult.evaluate_on_device`
 deploys the model on the device.
+
+:func:`fit_many` trains many models in one pass: they share the training
+seed (so the initial angles and the mini-batches) and the optimisation, and
+differ in quantizer, bit width, temperature, schedule, kernel or chip. Each
+model keeps its own rounding and sample streams, and its :class:`FitResult`
+equals what :func:`fit` gives it alone, bit for bit (:mod:`qnn.batch_training`);
+:func:`fit` is :func:`fit_many` with one model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +40,7 @@ from qnn.device import Device
 from qnn.executor import Executor
 from qnn.model import Readout
 from qnn.stores import StoreDiagnostics, make_store
-from qnn.training import StepInfo, TrainResult, init_theta, train
+from qnn.training import StepInfo, TrainResult, check_data, init_theta
 from qnn.vocabulary import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_EPOCHS,
@@ -59,6 +67,8 @@ MAX_LR = 100.0
 MAX_TEMPERATURE = 100.0
 #: Largest mini-batch any entry accepts.
 MAX_BATCH_SIZE = 1_000_000
+#: The recipe fields every model of one :func:`fit_many` pass shares.
+SHARED_FIELDS = ("epochs", "lr", "batch_size", "optimizer", "select", "noisy_training")
 
 
 @dataclass(frozen=True)
@@ -238,42 +248,118 @@ def fit(
     -------
     FitResult
     """
+    return fit_many(arch, x, y, n_classes=n_classes, recipes=[recipe], devices=[device],
+                    seed=seed, x_val=x_val, y_val=y_val, callbacks=[callback])[0]
+
+
+def fit_many(
+    arch: str | Architecture,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    n_classes: int,
+    recipes: Sequence[TrainingRecipe],
+    devices: Sequence[Device],
+    seed: SeedLike,
+    x_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
+    callbacks: Sequence[Callable[[StepInfo], None] | None] | None = None,
+) -> list[FitResult]:
+    """Train many models of one architecture in one pass, each as :func:`fit` would alone.
+
+    Parameters
+    ----------
+    arch, x, y, n_classes, seed, x_val, y_val
+        As in :func:`fit`; every model shares the training seed, hence the
+        initial angles and the mini-batches.
+    recipes : sequence of TrainingRecipe
+        One per model. They must agree on :data:`SHARED_FIELDS` (the
+        optimisation) and may differ in quantizer, temperature, schedule and kernel.
+    devices : sequence of Device
+        One per model (bit width, chip, ...). Trained on the ideal circuit, the
+        models must share the encoding DAC; with ``noisy_training`` each runs
+        on its own device's noisy executor (one model after the other).
+    callbacks : sequence of callable or None, optional
+        Per model, called with its :class:`~qnn.training.StepInfo` after every step.
+
+    Returns
+    -------
+    list of FitResult
+        In the order of ``recipes``; each equal to :func:`fit` of that model
+        alone with the same seed.
+    """
+    from qnn._store_batch import StoreBatch, kind_rank
+    from qnn.batch_training import train_many
+    from qnn.optim import make_optimizer
+
     arch = get_architecture(arch)
+    recipes, devices = list(recipes), list(devices)
+    if not recipes:
+        raise ValueError("recipes: must hold at least one TrainingRecipe, got none")
+    if len(devices) != len(recipes):
+        raise ValueError(f"devices: must hold one Device per recipe ({len(recipes)}), "
+                         f"got {len(devices)}")
+    callbacks = [None] * len(recipes) if callbacks is None else list(callbacks)
+    if len(callbacks) != len(recipes):
+        raise ValueError(f"callbacks: must hold one entry per recipe ({len(recipes)}), "
+                         f"got {len(callbacks)}")
+    first = recipes[0]
+    for recipe in recipes:
+        for name in SHARED_FIELDS:
+            if getattr(recipe, name) != getattr(first, name):
+                raise ValueError(f"recipes: every model of one pass must share {name}, got "
+                                 f"{getattr(first, name)!r} and {getattr(recipe, name)!r}")
+    x, y, x_val, y_val, readout = check_data(arch, x, y, n_classes=n_classes, x_val=x_val,
+                                             y_val=y_val)
     streams = training_streams(seed)
-    rng = streams.training
-    store = make_store(recipe.quantizer, device.angle_dac, temperature=recipe.temperature,
-                       schedule=recipe.schedule, t_final=recipe.temperature_final,
-                       seed=streams.rounding, kernel=recipe.kernel)
-    device_executor = Executor.for_device(arch, device, rng=streams.device_shots)
-    executor = (Executor.for_device(arch, device, rng=streams.training_shots)
-                if recipe.noisy_training else device_executor.ideal())
-    readout = Readout(n_classes)
-    theta0 = init_theta(arch, rng)  # what train() would draw first from the same rng
-    store.init(theta0)
-    initial_theta = np.array(store.circuit_theta, dtype=float)
-    has_codes = hasattr(store, "codes")
-    codes_per_epoch: list[np.ndarray] = []
+    stores, executors, device_executors = [], [], []
+    def own(stream: np.random.Generator, used: bool) -> np.random.Generator:
+        # Each model draws from its own copy of a spawned stream: what fit() gives it alone.
+        return copy.deepcopy(stream) if used and len(recipes) > 1 else stream
 
-    def record(info: StepInfo) -> None:
-        if has_codes and info.batch == info.n_batches - 1:
-            codes_per_epoch.append(info.store.codes)  # type: ignore[attr-defined]
-        if callback is not None:
-            callback(info)
-
-    history = train(executor, x, y, n_classes=n_classes, x_val=x_val, y_val=y_val,
-                    epochs=recipe.epochs, lr=recipe.lr, batch_size=recipe.batch_size,
-                    optimizer=recipe.optimizer, select=recipe.select, seed=rng, theta0=theta0,
-                    store=store, readout=readout, callback=record)
-    return FitResult(
-        theta=history.theta,
-        codes=codes_per_epoch[history.epoch] if has_codes else None,
-        final_codes=np.asarray(store.codes) if has_codes else None,  # type: ignore[attr-defined]
-        theta0=np.array(theta0),
-        initial_theta=initial_theta,
-        epoch=history.epoch,
-        history=history,
-        diagnostics=store.diagnostics(),
-        executor=executor,
-        device_executor=device_executor,
-        readout=readout,
-    )
+    for recipe, device in zip(recipes, devices, strict=True):
+        stores.append(make_store(recipe.quantizer, device.angle_dac,
+                                 temperature=recipe.temperature, schedule=recipe.schedule,
+                                 t_final=recipe.temperature_final, kernel=recipe.kernel,
+                                 seed=own(streams.rounding, recipe.quantizer == "stochastic"),
+                                 virtual=arch.virtual_params()))
+        shots = device.measurement.shots > 0
+        device_executors.append(Executor.for_device(arch, device,
+                                                    rng=own(streams.device_shots, shots)))
+        executors.append(Executor.for_device(arch, device,
+                                             rng=own(streams.training_shots, shots))
+                         if first.noisy_training else device_executors[-1].ideal())
+    if not first.noisy_training:
+        if any(ex != executors[0] for ex in executors):
+            raise ValueError("devices: models trained on the ideal circuit in one pass must "
+                             "share the encoding DAC")
+    theta0 = init_theta(arch, streams.training)  # what train() would draw first
+    order = sorted(range(len(recipes)), key=lambda m: kind_rank(stores[m]))
+    batch = StoreBatch([stores[m] for m in order])
+    batch.init(theta0)
+    initial = batch.circuit_theta.copy()
+    histories, codes = train_many(
+        executors[:1] if not first.noisy_training else [executors[m] for m in order],
+        x, y, x_val=x_val, y_val=y_val, epochs=first.epochs, batch_size=first.batch_size,
+        select=first.select, optimizer=make_optimizer(first.optimizer, lr=first.lr),
+        rng=streams.training, theta0=theta0, batch=batch, readout=readout,
+        callbacks=[callbacks[m] for m in order])
+    results: list[FitResult | None] = [None] * len(recipes)
+    for i, m in enumerate(order):
+        store = batch.sync(i)
+        history = histories[i]
+        quantized = i >= batch.n_float
+        results[m] = FitResult(
+            theta=history.theta,
+            codes=codes[history.epoch, i - batch.n_float].copy() if quantized else None,
+            final_codes=np.asarray(store.codes) if quantized else None,  # type: ignore[union-attr]
+            theta0=np.array(theta0),
+            initial_theta=initial[i].copy(),
+            epoch=history.epoch,
+            history=history,
+            diagnostics=store.diagnostics(),
+            executor=executors[m],
+            device_executor=device_executors[m],
+            readout=readout,
+        )
+    return results  # type: ignore[return-value]

@@ -79,47 +79,53 @@ class Readout:
             )
 
     def proba(self, z: np.ndarray) -> np.ndarray:
-        """Class probabilities, shape ``(B, n_classes)``, from ``z = <Z>`` of shape (B, n)."""
+        """Class probabilities, shape ``(..., B, n_classes)``, from ``z = <Z>`` of shape
+        ``(..., B, n)`` (leading axes index models)."""
         if self.n_classes == 2:
-            p1 = _expit(-self.scale * z[:, 0])
-            return np.stack([1.0 - p1, p1], axis=1)
-        logits = self.scale * z[:, : self.n_classes]
-        logits = logits - logits.max(axis=1, keepdims=True)
+            p1 = _expit(-self.scale * z[..., 0])
+            return np.stack([1.0 - p1, p1], axis=-1)
+        logits = self.scale * z[..., : self.n_classes]
+        logits = logits - logits.max(axis=-1, keepdims=True)
         e = np.exp(logits)
-        return e / e.sum(axis=1, keepdims=True)
+        return e / e.sum(axis=-1, keepdims=True)
 
     def loss_and_cotangent(self, z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Mean cross-entropy and its gradient with respect to ``z``.
 
         Parameters
         ----------
-        z : ndarray of shape (B, n_qubits)
-            ``<Z_q>`` per sample.
+        z : ndarray of shape (B, n_qubits) or (M, B, n_qubits)
+            ``<Z_q>`` per sample (of each of ``M`` models).
         y : ndarray of int, shape (B,)
             Labels in ``0 .. n_classes - 1``.
 
         Returns
         -------
-        loss : float
-            Mean cross-entropy in nats.
-        dz : ndarray of shape (B, n_qubits)
+        loss : float, or ndarray of shape (M,)
+            Mean cross-entropy in nats (of each model, each exactly its own
+            single-model value).
+        dz : ndarray, same shape as ``z``
         """
         b = len(y)
         dz = np.zeros_like(z)
         if self.n_classes == 2:
             # Logistic loss on the logit u = -s z0: log(1 + exp(-u)) for y = 1,
             # log(1 + exp(u)) for y = 0, written stably with logaddexp.
-            u = -self.scale * z[:, 0]
+            u = -self.scale * z[..., 0]
             yf = y.astype(float)
-            loss = np.mean(yf * np.logaddexp(0.0, -u) + (1.0 - yf) * np.logaddexp(0.0, u))
-            dz[:, 0] = -self.scale * (_expit(u) - yf) / b
-            return float(loss), dz
-        p = self.proba(z)
-        rows = np.arange(b)
-        loss = -np.mean(np.log(np.clip(p[rows, y], _EPS, None)))
-        p[rows, y] -= 1.0
-        dz[:, : self.n_classes] = self.scale * p / b
-        return float(loss), dz
+            loss = np.mean(yf * np.logaddexp(0.0, -u) + (1.0 - yf) * np.logaddexp(0.0, u),
+                           axis=-1)
+            dz[..., 0] = -self.scale * (_expit(u) - yf) / b
+        else:
+            p = self.proba(z)
+            rows = np.arange(b)
+            # Contiguous rows: the fancy index of a stack of models may come out
+            # transposed, and a strided reduction sums in another order.
+            picked = np.ascontiguousarray(p[..., rows, y])
+            loss = -np.mean(np.log(np.clip(picked, _EPS, None)), axis=-1)
+            p[..., rows, y] -= 1.0
+            dz[..., : self.n_classes] = self.scale * p / b
+        return (float(loss) if z.ndim == 2 else loss), dz
 
 
 def predict_proba(

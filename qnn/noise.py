@@ -31,11 +31,11 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from hardware_models.validation import check_finite, check_positive
-from qnn.architectures import Architecture
-from qnn.gateset import GateSet, lsb_rad
 
 # Axes whose rotations are physical pulses; RZ is a virtual frame change.
-PHYSICAL_AXES = ("x", "y")
+from qnn.architectures import PHYSICAL_AXES as PHYSICAL_AXES
+from qnn.architectures import Architecture
+from qnn.gateset import GateSet, lsb_rad
 
 
 def _check_probability(name: str, value: float) -> float:

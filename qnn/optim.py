@@ -5,6 +5,9 @@ decrement ``eta * u`` it proposes (learning rate included) and the
 :class:`~qnn.training.ParameterStore` decides what to do with it: a float store
 subtracts it, a quantized store may round or accumulate it. This split is what
 lets the quantization schemes plug in without changing the optimizers.
+
+Every rule is elementwise, so a gradient of shape ``(M, n)`` steps ``M``
+models at once (:func:`qnn.fit.fit_many`), each exactly as it would alone.
 """
 
 from __future__ import annotations
@@ -30,8 +33,8 @@ class Optimizer(Protocol):
 
     lr: float
 
-    def reset(self, n_params: int) -> None:
-        """Clear the state for ``n_params`` parameters."""
+    def reset(self, n_params: int | tuple[int, ...]) -> None:
+        """Clear the state for ``n_params`` parameters (a shape: ``(M, n)`` for ``M`` models)."""
         ...
 
     def step(self, grad: np.ndarray) -> np.ndarray:
@@ -59,12 +62,12 @@ class SGD:
         self.momentum = float(momentum)
         self._v: np.ndarray | None = None
 
-    def reset(self, n_params: int) -> None:
+    def reset(self, n_params: int | tuple[int, ...]) -> None:
         self._v = np.zeros(n_params)
 
     def step(self, grad: np.ndarray) -> np.ndarray:
         if self._v is None or self._v.shape != grad.shape:
-            self.reset(grad.size)
+            self.reset(grad.shape)
         self._v = self.momentum * self._v + grad
         return self.lr * self._v
 
@@ -99,14 +102,14 @@ class Adam:
         self._v: np.ndarray | None = None
         self._t = 0
 
-    def reset(self, n_params: int) -> None:
+    def reset(self, n_params: int | tuple[int, ...]) -> None:
         self._m = np.zeros(n_params)
         self._v = np.zeros(n_params)
         self._t = 0
 
     def step(self, grad: np.ndarray) -> np.ndarray:
         if self._m is None or self._v is None or self._m.shape != grad.shape:
-            self.reset(grad.size)
+            self.reset(grad.shape)
         self._t += 1
         self._m = self.beta1 * self._m + (1.0 - self.beta1) * grad
         self._v = self.beta2 * self._v + (1.0 - self.beta2) * grad**2

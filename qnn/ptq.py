@@ -8,7 +8,7 @@ wrap) and letting the circuit see what that code realizes. Three models of
 
 ==========  ===========================================================================
 ``grid``    the nominal angle ``k * LSB`` (ideal DAC)
-``dac``     the DAC's realized level of code ``k``: a non-ideal DAC (mismatch,
+``dac``     the DAC's realized level of code ``k``: a DAC with static errors (mismatch,
             gain error, offset; chip drawn from its chip seed) adds its INL/DNL
 ``gates``   the unitary a :class:`~qnn.gateset.GateSet` holds for code ``k``
             (e.g. pulse-level compiled gates, built by the caller)
@@ -22,7 +22,8 @@ Every evaluation goes through an :class:`~qnn.executor.Executor`.
 
 The data-encoding angles may go through an angle DAC of their own:
 :class:`EncodingDAC` is the ``encode`` hook of :mod:`qnn.circuits` that does
-it, and :func:`encoding_hook` builds it from a resolution (``inf`` = ideal).
+it, and :func:`encoding_hook` builds it from the encoding
+:class:`~qnn.device.DACConfig` (``bits=inf``: ideal, no hook).
 """
 
 from __future__ import annotations
@@ -168,14 +169,15 @@ def deployed_expectation_z(
     dac = DACConfig(bits=b) if dac is None else dac.at_bits(b)
     executor = _executor(executor)
     if gates is not None:
-        if not dac.is_ideal:
+        if dac.has_static_errors:
             raise ValueError("dac: must be ideal with a gate set (it carries its own DAC), "
                              f"got {dac!r}")
         return executor.with_gates(_resolve_gateset(gates, b)).values(x, theta)
     # One code choice for every path, so the paths differ only in what a code realizes.
     # (Angles already on a finer grid sit exactly on rounding ties, where a different but
     # equivalent formula could round the other way by one ulp.)
-    return executor.values(x, dac.grid().to_angle(nearest_codes(theta, b)))
+    grid = dac.grid().for_parameters(executor.arch.virtual_params())
+    return executor.values(x, grid.to_angle(nearest_codes(theta, b)))
 
 
 def post_training_quantization(
@@ -231,7 +233,7 @@ def post_training_quantization(
         score(deployed_expectation_z(executor, x, theta, b, dac=dac, gates=gates))
         for b in widths
     ]
-    path = "gates" if gates is not None else ("grid" if dac.is_ideal else "dac")
+    path = "gates" if gates is not None else ("dac" if dac.has_static_errors else "grid")
     return PTQResult(
         path=path,
         bits=widths,

@@ -4,7 +4,7 @@ One import point for the three modules that implement it:
 
 * :mod:`qnn.quantizers`: the angle grid on a DAC, rounding kernels
   (nearest, temperature-controlled stochastic ``Q_T``, multi-level Boltzmann),
-  post-training quantization and encoding-angle quantization;
+  post-training quantization;
 * :mod:`qnn.schedules`: temperature schedules over epochs;
 * :mod:`qnn.stores`: parameter stores for the training loop, with diagnostics.
 

@@ -238,6 +238,12 @@ class AngleGrid:
         The angle DAC: a description (its chip is drawn from its chip seed),
         a built DAC whose full scale is ``2*pi`` rad, or a resolution for an
         ideal DAC.
+    virtual : array of bool, optional
+        For a vector of parameters, which are virtual rotations (RZ, see
+        :meth:`qnn.architectures.Architecture.virtual_params`): their codes
+        realize the nominal angle ``k * LSB`` (the phase register of
+        ``bits`` bits), not the chip's level. :meth:`to_angle` then takes
+        arrays whose last axis is the parameter vector.
 
     Attributes
     ----------
@@ -246,7 +252,7 @@ class AngleGrid:
         The chip, with ``full_scale = 2*pi``.
     """
 
-    def __init__(self, dac: DACConfig | DAC | int) -> None:
+    def __init__(self, dac: DACConfig | DAC | int, virtual: np.ndarray | None = None) -> None:
         from qnn.device import DACConfig
 
         if not isinstance(dac, (DACConfig, DAC)):
@@ -259,6 +265,11 @@ class AngleGrid:
         self.bits = dac.spec.bits
         self._levels = np.asarray(dac.levels, dtype=float)
         self._levels.setflags(write=False)
+        self.virtual = None if virtual is None else np.asarray(virtual, dtype=bool)
+
+    def for_parameters(self, virtual: np.ndarray | tuple[bool, ...]) -> AngleGrid:
+        """This chip's grid for a parameter vector whose ``virtual`` entries are RZ."""
+        return AngleGrid(self.dac, virtual=np.asarray(virtual, dtype=bool))
 
     def __repr__(self) -> str:
         return f"AngleGrid({self.dac.spec!r})"
@@ -314,8 +325,14 @@ class AngleGrid:
         return np.mod(np.asarray(codes, dtype=np.int64), self.n_codes) * self.lsb_rad
 
     def to_angle(self, codes: np.ndarray | int) -> np.ndarray:
-        """Realized angle of integer codes through the DAC transfer (rad); codes wrap."""
-        return self._levels[np.mod(np.asarray(codes, dtype=np.int64), self.n_codes)]
+        """Realized angle of integer codes through the DAC transfer (rad); codes wrap.
+
+        Virtual parameters (see ``virtual``) realize their nominal angle.
+        """
+        k = np.mod(np.asarray(codes, dtype=np.int64), self.n_codes)
+        if self.virtual is None:
+            return self._levels[k]
+        return np.where(self.virtual, k * self.lsb_rad, self._levels[k])
 
     def quantize(
         self,
@@ -334,7 +351,8 @@ class AngleGrid:
         )
 
 
-def quantize_parameters(theta: np.ndarray, dac: DACConfig | int | float) -> np.ndarray:
+def quantize_parameters(theta: np.ndarray, dac: DACConfig | int | float,
+                        virtual: np.ndarray | tuple[bool, ...] | None = None) -> np.ndarray:
     """Post-training quantization: the angles the DAC ``dac`` realizes for ``theta``.
 
     Parameters
@@ -344,6 +362,9 @@ def quantize_parameters(theta: np.ndarray, dac: DACConfig | int | float) -> np.n
     dac : DACConfig, int or inf
         The angle DAC (its chip from its chip seed; a bare resolution is an
         ideal DAC); ``bits=inf`` returns a copy.
+    virtual : array of bool, optional
+        Which parameters are RZ (:meth:`qnn.architectures.Architecture.virtual_params`):
+        they realize their nominal angle, not the chip's level.
 
     Returns
     -------
@@ -357,4 +378,5 @@ def quantize_parameters(theta: np.ndarray, dac: DACConfig | int | float) -> np.n
     dac = as_dac(dac)
     if dac.is_float:
         return theta.copy()
-    return dac.grid().quantize(theta, "nearest")
+    grid = dac.grid() if virtual is None else dac.grid().for_parameters(virtual)
+    return grid.quantize(theta, "nearest")

@@ -250,6 +250,7 @@ def make_store(
     seed: SeedLike = 0,
     kernel: str = DEFAULT_KERNEL,
     neighbours: int = 1,
+    virtual: np.ndarray | tuple[bool, ...] | None = None,
 ) -> ParameterStoreLike:
     """Build a parameter store by name, on the angle DAC ``dac``.
 
@@ -276,6 +277,9 @@ def make_store(
         Rounding kernel of the ``stochastic`` store.
     neighbours : int, default=1
         Half-width of the Boltzmann window.
+    virtual : array of bool, optional
+        Which parameters are RZ (:meth:`qnn.architectures.Architecture.virtual_params`):
+        their codes realize the nominal angle (a phase register), not the chip's level.
 
     Returns
     -------
@@ -298,7 +302,7 @@ def make_store(
         return UnquantizedStore(dac.bits)
     if dac.is_float:
         raise ValueError(f"bits: must be an integer 1..16 for quantizer {quantizer!r}, got inf")
-    grid = dac.grid()
+    grid = dac.grid() if virtual is None else dac.grid().for_parameters(virtual)
     if quantizer == "deterministic":
         return DeterministicStore(grid)
     if quantizer == "ste":

@@ -155,6 +155,30 @@ def _check_labels(y: np.ndarray, n: int, n_classes: int, name: str) -> np.ndarra
     return y
 
 
+def check_data(
+    arch: Architecture, x: np.ndarray, y: np.ndarray, *, n_classes: int | None,
+    readout: Readout | None = None, x_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None, Readout]:
+    """Checked training data: ``x, y, x_val, y_val, readout``.
+
+    The validation set is None unless both parts are given and non-empty;
+    ``n_classes`` None is ``max(y) + 1`` (at least 2); ``readout`` None is
+    ``Readout(n_classes)``.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[1] != arch.n_qubits or len(x) == 0:
+        raise ValueError(f"x: must have shape (N >= 1, {arch.n_qubits}), got {x.shape}")
+    if n_classes is None:
+        n_classes = max(2, int(np.max(y)) + 1)
+    readout = readout if readout is not None else Readout(n_classes)
+    readout.check(arch)
+    y = _check_labels(y, len(x), readout.n_classes, "y")
+    if x_val is None or y_val is None or len(x_val) == 0:
+        return x, y, None, None, readout
+    x_val = np.asarray(x_val, dtype=float)
+    return x, y, x_val, _check_labels(y_val, len(x_val), readout.n_classes, "y_val"), readout
+
 
 def train(
     executor: str | Architecture | Executor,
@@ -222,18 +246,9 @@ def train(
     if not isinstance(executor, Executor):
         executor = Executor(get_architecture(executor))
     arch = executor.arch
-    x = np.asarray(x, dtype=float)
-    if x.ndim != 2 or x.shape[1] != arch.n_qubits or len(x) == 0:
-        raise ValueError(f"x: must have shape (N >= 1, {arch.n_qubits}), got {x.shape}")
-    if n_classes is None:
-        n_classes = max(2, int(np.max(y)) + 1)
-    readout = readout if readout is not None else Readout(n_classes)
-    readout.check(arch)
-    y = _check_labels(y, len(x), readout.n_classes, "y")
-    has_val = x_val is not None and y_val is not None and len(x_val) > 0
-    if has_val:
-        x_val = np.asarray(x_val, dtype=float)
-        y_val = _check_labels(y_val, len(x_val), readout.n_classes, "y_val")
+    x, y, x_val, y_val, readout = check_data(arch, x, y, n_classes=n_classes, readout=readout,
+                                             x_val=x_val, y_val=y_val)
+    has_val = x_val is not None
     epochs = check_int("epochs", epochs, 1, MAX_EPOCHS)
     batch_size = check_int("batch_size", batch_size, 1)
     check_choice(select, SELECTIONS, "select")

@@ -31,6 +31,20 @@ DEFAULT_MISMATCH_SIGMA = 0.0
 #: MSBs decoded to thermometer code in a segmented DAC (clipped to its bits).
 DEFAULT_UNARY_MSBS = 4
 
+# -- pulses --------------------------------------------------------------------------------
+
+#: Envelopes of a single-qubit pulse; shaped ones have every sample quantized.
+ENVELOPES = ("square", "cosine", "gaussian")
+#: Most samples one pulse may have. A pulse is propagated sample by sample (and
+#: QuTiP's integrator gives up near 10^6 steps), so the scenario schema, the
+#: ``cosim gate`` / ``cosim schedule`` flags and ``PulseSpec`` all refuse more.
+MAX_SAMPLES_PER_PULSE = 100_000
+#: Largest |detuning| and |anharmonicity| of a driven qubit, Hz: beyond any
+#: transmon's drive frame, where a 1 GS/s pulse no longer resolves the frame.
+MAX_FREQUENCY_OFFSET_HZ = 10e9
+#: Reconstruction filters at the DAC output (cosim.pulse.filters).
+FILTERS = ("none", "rc", "chebyshev", "bessel")
+
 # -- quantized training --------------------------------------------------------------------
 
 #: How trained angles are held on the DAC grid during training.

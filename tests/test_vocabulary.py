@@ -31,6 +31,8 @@ CHOICE_LISTS = {
     "SELECTIONS": vocabulary.SELECTIONS,
     "DAC_ARCHITECTURES": vocabulary.DAC_ARCHITECTURES,
     "QNN_ARCHITECTURES": vocabulary.QNN_ARCHITECTURES,
+    "ENVELOPES": vocabulary.ENVELOPES,
+    "FILTERS": vocabulary.FILTERS,
 }
 
 

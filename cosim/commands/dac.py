@@ -32,8 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--unary-msbs", type=str, default=None, metavar="K",
                         help="MSBs decoded to thermometer code, 1..N; segmented only "
                              "(default N//2, at least 1)")
-    parser.add_argument("--inl-sigma", type=str, default="0", metavar="S",
-                        help="relative std of each unit current cell, >= 0 (default 0: ideal)")
+    parser.add_argument("--mismatch-sigma", "--inl-sigma", dest="mismatch_sigma", type=str,
+                        default="0", metavar="S",
+                        help="relative std of each unit cell (INL/DNL), >= 0 (default 0: ideal); "
+                        "--inl-sigma is an alias")
     parser.add_argument("--seed", type=str, default="0", metavar="K",
                         help="seed for the mismatch draw, an integer >= 0 (default 0)")
     parser.add_argument("--sample-rate", type=str, default="1e9", metavar="HZ",
@@ -69,7 +71,7 @@ def _validated(args: argparse.Namespace) -> dict[str, Any]:
             raise CosimInputError("--unary-msbs", f"applies only to --arch segmented, "
                                                   f"got --arch {arch}")
         msbs = 0
-    sigma = check_float(args.inl_sigma, "--inl-sigma", lo=0.0)
+    sigma = check_float(args.mismatch_sigma, "--mismatch-sigma", lo=0.0, hi=1.0)
     seed = _parse_int(args.seed, "--seed", 0)
     rate = check_float(args.sample_rate, "--sample-rate", lo=0.0, lo_open=True)
     preset = check_choice(args.preset, "--preset", list_presets()["technology"])

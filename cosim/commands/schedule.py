@@ -13,13 +13,13 @@ from cosim.commands._common import (
     emit_json,
 )
 from cosim.errors import CosimInputError
-from cosim.pulse.waveforms import MAX_SAMPLES_PER_PULSE
+from qnn.vocabulary import ENVELOPES, MAX_SAMPLES_PER_PULSE, lsb_rad, nearest_codes
 from qnn.vocabulary import QNN_ARCHITECTURES as ARCHS
 
 HELP = "Schedule a QNN circuit on a SimPy control stack with shared DAC channels."
 
-ENVELOPES = ("square", "cosine", "gaussian")
 ASSIGNMENTS = ("pool", "static")
+MAX_SIMULATED_QUBITS = 6
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,10 +53,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--assignment", default="pool",
                         help="pool (any free channel, default) or static (qubit q on "
                         "channel q mod C)")
-    parser.add_argument("--inl-sigma", type=float, default=0.0, metavar="S",
-                        help="relative unit-cell mismatch sigma of the DAC (default 0)")
+    parser.add_argument("--mismatch-sigma", "--inl-sigma", dest="mismatch_sigma", type=float,
+                        default=0.0, metavar="S",
+                        help="relative std of each unit cell (INL/DNL), >= 0 (default 0: ideal); "
+                        "--inl-sigma is an alias")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the example data/parameters and the mismatch draw")
+    parser.add_argument("--t1", type=float, default=None, metavar="S",
+                        help="T1 of every qubit in s, for --simulate (default none)")
+    parser.add_argument("--t2", type=float, default=None, metavar="S",
+                        help="T2 of every qubit in s, at most 2 * T1, for --simulate")
+    parser.add_argument("--simulate", action="store_true",
+                        help="also compute <Z> of the example input: the fast path (per-code "
+                        "processes on the scheduled timing) and the QuTiP reference driven "
+                        "by the emitted waveforms (two levels, at most 6 qubits)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--plot", default=None, metavar="FILE",
                         help="save the Gantt timeline and emitted waveforms (PNG/PDF/SVG)")
@@ -84,9 +94,18 @@ def _validate(args: argparse.Namespace) -> int:
     check_int(args.phase_bits, "--phase-bits", 2, 32)
     check_choice(args.envelope, "--envelope", ENVELOPES)
     check_choice(args.assignment, "--assignment", ASSIGNMENTS)
-    check_float(args.inl_sigma, "--inl-sigma", lo=0.0, hi=1.0)
+    check_float(args.mismatch_sigma, "--mismatch-sigma", lo=0.0, hi=1.0)
     check_int(args.seed, "--seed", 0)
     check_plot_path(args.plot)
+    for flag, value in (("--t1", args.t1), ("--t2", args.t2)):
+        if value is not None:
+            check_float(value, flag, lo=0.0, lo_open=True, hi=1.0)
+    if args.t1 is not None and args.t2 is not None and args.t2 > 2 * args.t1:
+        raise CosimInputError("--t2", f"must be <= 2 * --t1 = {2 * args.t1:g} s, "
+                              f"got {args.t2:g}")
+    if args.simulate and q > MAX_SIMULATED_QUBITS:
+        raise CosimInputError("--qubits", f"must be at most {MAX_SIMULATED_QUBITS} with "
+                              f"--simulate (the QuTiP reference is dense), got {q}")
     return channels
 
 
@@ -113,7 +132,10 @@ def run(args: argparse.Namespace) -> int:
         envelope=args.envelope, angle_bits=args.bits, phase_bits=args.phase_bits,
         assignment=args.assignment,
     )
-    dac = DAC(DACSpec(bits=args.bits, mismatch_sigma=args.inl_sigma), rng=args.seed)
+    dac = DAC(DACSpec(bits=args.bits, mismatch_sigma=args.mismatch_sigma), rng=args.seed)
+    if args.simulate:
+        # Angles on the DAC grid, so that the stack's RZ and the executor's z codes agree.
+        theta = nearest_codes(theta, args.bits) * lsb_rad(args.bits)
     # simulate refuses, before playing anything, a timeline of qubits x samples
     # beyond cosim.stack.spec.MAX_TIMELINE_SAMPLES; the error names the flags.
     result = build(simulate, {"gate_1q_s": "--gate-1q/--gate-2q/--sample-rate"},
@@ -124,6 +146,8 @@ def run(args: argparse.Namespace) -> int:
         **result.summary(),
         "pulse_samples": spec.pulse_samples, "pulse_words": spec.pulse_words,
     }
+    if args.simulate:
+        report.update(_simulate(args, arch, result, dac, x, theta))
     if args.plot:
         from cosim.stack.plot import plot_schedule
 
@@ -140,6 +164,37 @@ def run(args: argparse.Namespace) -> int:
     print(f"  underflows   {result.underflows} ({result.stall_s * 1e9:.4g} ns stalled)")
     idle = ", ".join(f"q{q} {t * 1e9:.5g} ns" for q, t in enumerate(result.idle_s))
     print(f"  idle         {idle}")
+    if args.simulate:
+        print(f"  <Z> fast     {', '.join(f'{z:+.9f}' for z in report['expectation_z'])}")
+        print(f"  <Z> QuTiP    "
+              f"{', '.join(f'{z:+.9f}' for z in report['expectation_z_qutip'])}")
+        print(f"  max |diff|   {report['max_abs_diff']:.3g}")
     if args.plot:
         print(f"  plot         {args.plot}")
     return 0
+
+
+def _simulate(args: argparse.Namespace, arch, result, dac, x, theta) -> dict:
+    """``<Z>`` of the example input on the fast path and on the QuTiP reference."""
+    import numpy as np
+
+    from cosim.pulse import QubitModel
+    from cosim.pulse.processes import compile_processes
+    from cosim.stack.reference import qutip_expectation_z
+    from cosim.stack.timing import emission_mask, scheduled_timing
+    from qnn.executor import Executor
+    from qnn.noise import NoiseModel, channel_encoding
+
+    spec = result.spec
+    model = QubitModel(t1_s=args.t1, t2_s=args.t2)
+    channels = compile_processes(dac, pulse=spec.pulse, model=model,
+                                 emitted=emission_mask(result), phase_bits=spec.phase_bits)
+    noise = NoiseModel(t1_s=args.t1, t2_s=args.t2, gate_1q_s=channels.duration_s,
+                       gate_2q_s=spec.twoq_ticks / spec.sample_rate_hz)
+    executor = Executor(arch, encode=channel_encoding(channels), noise=noise,
+                        channels=channels, timing=scheduled_timing(result, arch))
+    fast = executor.values(np.asarray(x)[None], theta)[0]
+    ref = qutip_expectation_z(result, model)
+    return {"t1_s": args.t1, "t2_s": args.t2, "expectation_z": fast.tolist(),
+            "expectation_z_qutip": ref.tolist(),
+            "max_abs_diff": float(np.abs(fast - ref).max())}

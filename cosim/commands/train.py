@@ -303,7 +303,9 @@ def _deploy(opts: Options, data: Any, result: Any) -> dict[str, Any]:
     from qnn.ptq import post_training_quantization
 
     dac = opts.device.angle_dac
-    ptq = post_training_quantization(result.executor, data.X_test, data.y_test, result.theta,
+    # PTQ is deployment on the DAC grid: the ideal circuit, whatever training ran on.
+    executor = result.executor.ideal()
+    ptq = post_training_quantization(executor, data.X_test, data.y_test, result.theta,
                                      opts.eval_bits, dac=dac, readout=result.readout)
     out: dict[str, Any] = {"ptq_path": ptq.path, "ptq_test_accuracy": ptq.accuracy_by_bits(),
                            "ptq_test_loss": ptq.loss_by_bits()}
@@ -315,7 +317,7 @@ def _deploy(opts: Options, data: Any, result: Any) -> dict[str, Any]:
             compiled[bits] = build_gates(bits)
             return compiled[bits]
 
-        gates = post_training_quantization(result.executor, data.X_test, data.y_test,
+        gates = post_training_quantization(executor, data.X_test, data.y_test,
                                            result.theta, opts.eval_bits,
                                            readout=result.readout, gates=factory)
         out["ptq_gate_test_accuracy"] = gates.accuracy_by_bits()
@@ -388,6 +390,27 @@ def _plot_histogram(ax: Any, report: dict[str, Any], lsb_rad: float) -> None:
         ax.set_title(f"update size: {below:.1%} below LSB/2\n(nearest rounding erases those)")
 
 
+def _on_hardware(opts: Options, arch: Any, data: Any, result: Any) -> tuple[float, float, str]:
+    """Test loss and accuracy of the trained model deployed on the device, and how.
+
+    With a DAC (finite ``--bits``), on the realized hardware exactly as a study's
+    stage hardware (:func:`cosim.realized.evaluate_realized`: per-code pulse
+    processes on the scheduled timing); without one there are no codes to play,
+    so on the device-level noise model.
+    """
+    from cosim.realized import deployed_codes, evaluate_realized
+    from qnn.fit import training_streams
+
+    device = opts.device
+    if device.angle_dac.is_float:
+        loss, acc = result.evaluate_on_device(data.X_test, data.y_test)
+        return loss, acc, "device model"
+    rng = training_streams(opts.seed).device_shots if device.measurement.shots else None
+    loss, acc = evaluate_realized(arch, device, deployed_codes(result.theta, result.codes, device),
+                                  data.X_test, data.y_test, result.readout, rng)
+    return loss, acc, "realized"
+
+
 def _train(opts: Options) -> dict[str, Any]:
     """Load, train, evaluate and deploy; the report as a JSON-ready dict."""
     from dataclasses import asdict
@@ -432,8 +455,8 @@ def _train(opts: Options) -> dict[str, Any]:
                                 "shots": opts.device.measurement.shots,
                                 "noisy_training": recipe.noisy_training}
     if not opts.device.is_ideal:
-        loss, acc = result.evaluate_on_device(data.X_test, data.y_test)
-        hardware.update(hardware_test_accuracy=acc, hardware_test_loss=loss)
+        loss, acc, path = _on_hardware(opts, arch, data, result)
+        hardware.update(hardware_test_accuracy=acc, hardware_test_loss=loss, hardware_path=path)
     diag = result.diagnostics.as_dict()
     edges = ["inf" if e is None else e for e in diag["step_lsb_edges"]]
     return {

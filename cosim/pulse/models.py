@@ -25,12 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from hardware_models.validation import check_finite
+from qnn.vocabulary import MAX_FREQUENCY_OFFSET_HZ
 
 LEVELS = (2, 3)
-#: Largest |detuning| and |anharmonicity|: 10 GHz, beyond any transmon's drive
-#: frame, and where a 1 GS/s pulse would no longer resolve the rotating frame.
-MAX_FREQUENCY_OFFSET_HZ = 10e9
-
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-ENVELOPES = ("square", "cosine", "gaussian")
-#: Most samples one pulse may have. A pulse is propagated sample by sample (and
-#: QuTiP's integrator gives up near 10^6 steps), so the scenario schema, the
-#: ``cosim gate`` / ``cosim schedule`` flags and :class:`PulseSpec` all refuse more.
-MAX_SAMPLES_PER_PULSE = 100_000
+from qnn.vocabulary import ENVELOPES as ENVELOPES
+from qnn.vocabulary import MAX_SAMPLES_PER_PULSE as MAX_SAMPLES_PER_PULSE
 
 
 @dataclass(frozen=True)
@@ -98,6 +95,23 @@ def envelope_samples(pulse: PulseSpec) -> np.ndarray:
     else:
         s = np.exp(-((u - 0.5) ** 2) / (2 * pulse.gaussian_sigma_frac**2))
     return s / s.max()
+
+
+def envelope_derivative(pulse: PulseSpec) -> np.ndarray:
+    """``ds/dt`` in 1/s of :func:`envelope_samples` at the sample midpoints (0 for square)."""
+    n = pulse.n_samples
+    if pulse.envelope == "square":
+        return np.zeros(n)
+    u = (np.arange(n) + 0.5) / n
+    duration = n * pulse.dt_s
+    if pulse.envelope == "cosine":
+        s = np.sin(np.pi * u) ** 2
+        ds = np.pi * np.sin(2 * np.pi * u) / duration
+    else:
+        sig = pulse.gaussian_sigma_frac
+        s = np.exp(-((u - 0.5) ** 2) / (2 * sig**2))
+        ds = -s * (u - 0.5) / sig**2 / duration
+    return ds / s.max()
 
 
 def full_scale_rabi_rad_s(pulse: PulseSpec) -> float:

@@ -38,7 +38,11 @@ class WaveformRecord:
 
 @dataclass(frozen=True)
 class PulseRecord:
-    """Timing of one X/Y pulse on its channel (times in s)."""
+    """Timing of one X/Y pulse on its channel (times in s).
+
+    ``index`` is the gate's position in the circuit; ``stalls_s`` the
+    ``(start, end)`` of each FIFO underflow inside ``[play_s, done_s)``.
+    """
 
     qubit: int
     channel: int
@@ -52,16 +56,19 @@ class PulseRecord:
     done_s: float
     release_s: float
     underflows: int
+    index: int = -1
+    stalls_s: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
 class TwoQubitRecord:
-    """Timing of one CNOT (times in s)."""
+    """Timing of one CNOT (times in s); ``index`` is its position in the circuit."""
 
     control: int
     target: int
     start_s: float
     done_s: float
+    index: int = -1
 
 
 @dataclass(frozen=True, eq=False)

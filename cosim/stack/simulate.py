@@ -210,7 +210,8 @@ def simulate(
             qubit=e.qubit, channel=e.channel, kind=ins.kind, angle_rad=ins.angle_rad,
             code=ins.code, phase_rad=ins.phase_rad, request_s=e.request / fs,
             acquire_s=e.acquire / fs, play_s=e.play / fs, done_s=e.done / fs,
-            release_s=e.release / fs, underflows=len(e.stalls),
+            release_s=e.release / fs, underflows=len(e.stalls), index=ins.index,
+            stalls_s=tuple((a / fs, b / fs) for a, b in e.stalls),
         )
         for e in stack.emissions
         for ins in (e.instruction,)
@@ -224,7 +225,7 @@ def simulate(
         idle_s=tuple((duration - d) / fs for d in stack.driven),
         waveforms=tuple(_waveforms(stack, angle, duration, gen)),
         pulses=pulses,
-        two_qubit=tuple(TwoQubitRecord(ins.control, ins.target, s / fs, d / fs)
+        two_qubit=tuple(TwoQubitRecord(ins.control, ins.target, s / fs, d / fs, ins.index)
                         for ins, s, d in stack.twoq),
         log=tuple((t / fs, text) for t, text in stack.log),
         rabi_full_scale_rad_s=full_scale_rabi_rad_s(spec.pulse),

@@ -33,7 +33,7 @@ from cosim.studies.pareto import knee_index, pareto_ranks
 from cosim.studies.points import design_id, without_seeds
 
 CHIP_PATH = "dac.seeds"
-HARDWARE_ACCURACY = "hardware_accuracy"
+HARDWARE_ACCURACY = scoring.HARDWARE_ACCURACY
 # Deployed-accuracy metrics summarised over chips, in the order a design's
 # deployed accuracy is picked (the most physical first).
 ACCURACY_METRICS = (HARDWARE_ACCURACY, scoring.TRAIN_ACCURACY, scoring.PTQ_ACCURACY)

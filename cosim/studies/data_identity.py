@@ -1,6 +1,6 @@
 """The data set a point trains on is part of the point: its content digest enters the config.
 
-A point that runs stage ``train`` or ``ptq`` depends on the data set's content,
+A point that runs stage ``train``, ``ptq`` or ``hardware`` depends on the data set's content,
 which the scenario does not fix: ``COSIM_MNIST_DIR``, the system IDX files, the
 cache or the bundled subset may each supply MNIST. So when the runner creates
 such a point it adds ``workload.data_digest``, the digest of the data this
@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 #: The stages that read ``workload.dataset``.
-DATA_STAGES = ("train", "ptq")
+DATA_STAGES = ("train", "ptq", "hardware")
 DIGEST_KEY = "data_digest"
 
 

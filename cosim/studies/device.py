@@ -36,21 +36,28 @@ def dac_from_config(config: Config, bits: int | None = None) -> Any:
 
 def device_from_config(config: Config) -> Any:
     """The point's :class:`qnn.device.Device`."""
-    from qnn.device import ControlStack, Device, Qubit, encoding_dac
+    from qnn.device import ControlStack, Device, Measurement, Qubit, encoding_dac
 
-    s, q = config["stack"], config["qubit"]
+    s, q, m = config["stack"], config["qubit"], config.get("measurement", {})
     angle = dac_from_config(config)
     encode_bits = config["dac"].get("encode_bits")
     stack = ControlStack(qubits_per_channel=s["multiplexing"],
                          sample_rate_hz=s["sample_rate_hz"], fifo_depth=s["fifo_depth"],
                          refill_rate_hz=s["refill_rate_hz"],
-                         issue_latency_s=s.get("issue_latency_s", 4e-9))
+                         issue_latency_s=s.get("issue_latency_s", 4e-9),
+                         envelope=s["envelope"], filter=s.get("filter", "none"),
+                         filter_cutoff_hz=s.get("filter_cutoff_hz"))
     qubit = Qubit(levels=q["levels"], t1_s=q["t1_s"], t2_s=q["t2_s"], gate_1q_s=q["gate_1q_s"],
-                  gate_2q_s=q["gate_2q_s"], anharmonicity_hz=q["anharmonicity_hz"])
+                  gate_2q_s=q["gate_2q_s"], anharmonicity_hz=q["anharmonicity_hz"],
+                  cnot_error=q.get("cnot_error", 0.0),
+                  idle_decoherence=q.get("idle_decoherence", True),
+                  drag=q.get("drag", False), drag_bits=q.get("drag_bits", 8))
+    measurement = Measurement(readout_error=(m.get("readout_e0", 0.0), m.get("readout_e1", 0.0)),
+                              shots=m.get("shots", 0))
     return Device(angle_dac=angle,
                   encoding_dac=encoding_dac(angle, math.inf if encode_bits is None
                                             else encode_bits),
-                  stack=stack, qubit=qubit)
+                  stack=stack, qubit=qubit, measurement=measurement)
 
 
 def recipe_from_config(config: Config) -> Any:
@@ -62,7 +69,7 @@ def recipe_from_config(config: Config) -> Any:
                           temperature_final=w["temperature_final"], schedule=w["schedule"],
                           kernel=w.get("kernel", "tilt"), epochs=w["epochs"], lr=w["lr"],
                           batch_size=w["batch_size"], optimizer=w["optimizer"],
-                          select=w["select"])
+                          select=w["select"], noisy_training=w.get("noisy_training", False))
 
 
 @functools.lru_cache(maxsize=64)

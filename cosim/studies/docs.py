@@ -49,7 +49,7 @@ JSON (sorted keys, no spaces), so the same config always has the same id, and
 `name`, `description` and the `study` section never change it. The
 `design_id` is the same hash without `dac.seeds` and `workload.seeds`: points
 that share it are repeated draws of one design, and the report gives their
-mean and sample standard deviation. A point that runs stage `train` or `ptq`
+mean and sample standard deviation. A point that runs stage `train`, `ptq` or `hardware`
 also carries `workload.data_digest`, the sha256 (16 hex digits) of every sample
 and label of the data set the run loads (`COSIM_MNIST_DIR`, system IDX files,
 the cache or the bundled subset; the scikit-learn version's copy for iris and
@@ -77,7 +77,7 @@ of the scenario failed. One run writes a directory at a time (a lock file
 `--wait`. A directory holds one scenario (by name): running another into it
 refuses. `--fresh` deletes the database first, once the
 scenario and the arguments have been checked. Points are created and looked up
-500 at a time, so a large sweep starts at once in bounded memory. A lost Dask
+2,048 at a time, so a large sweep starts at once in bounded memory. A lost Dask
 scheduler (or no worker for 120 s) stops the run with one `error: --scheduler`
 line and exit status 1; the points not finished stay unfinished (never stored as
 failed) and a plain rerun finishes them. SIGTERM, SIGHUP and SIGINT stop the

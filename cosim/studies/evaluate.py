@@ -17,10 +17,12 @@ Every random draw is seeded from the config (``dac.seeds``, ``workload.seeds``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from cosim.errors import CosimInputError
+from cosim.studies import qnn_stages
 from cosim.studies.data_identity import check_data
 from cosim.studies.hardware_stages import (
     Config,
@@ -31,7 +33,7 @@ from cosim.studies.hardware_stages import (
     schedule_stage,
 )
 from cosim.studies.metrics import lookup
-from cosim.studies.qnn_stages import ptq_stage, train_stage
+from cosim.studies.qnn_stages import hardware_stage, ptq_stage, train_stage
 from cosim.studies.schema import KNOWN_STAGES
 
 Stage = Callable[[Config, dict[str, Any]], Metrics]
@@ -44,6 +46,7 @@ STAGES: dict[str, Stage] = {
     "schedule": schedule_stage,
     "train": train_stage,
     "ptq": ptq_stage,
+    "hardware": hardware_stage,
 }
 
 
@@ -95,3 +98,33 @@ def evaluate(config: Config) -> Metrics:
                              "(declare them in cosim.studies.metrics)")
         metrics.update(out)
     return metrics
+
+
+def group_key(config: Config) -> Hashable | None:
+    """Points with equal keys can share :func:`shared_training` (None: trains nothing)."""
+    return qnn_stages.group_key(config)
+
+
+def group_cost(config: Config) -> float:
+    """The point's rough relative cost, to start the costliest groups first."""
+    return qnn_stages.training_cost(config)
+
+
+@contextmanager
+def shared_training(configs: list[dict[str, Any]]) -> Iterator[None]:
+    """Train the models of points with one :func:`group_key` in one pass, for :func:`evaluate`.
+
+    Inside the context, :func:`evaluate` of each point finds its trained
+    models in the stages' memo (:func:`cosim.studies.qnn_stages.pretrain`)
+    instead of training them, and returns exactly the metrics it returns
+    alone. If the shared pass fails (e.g. one point's recipe is invalid),
+    every point trains on its own, so each fails or succeeds as it would alone.
+    """
+    try:
+        qnn_stages.pretrain(configs)
+    except Exception:  # noqa: BLE001 - each point then reports its own error
+        qnn_stages.forget_pretrained()
+    try:
+        yield
+    finally:
+        qnn_stages.forget_pretrained()

@@ -1,8 +1,11 @@
 """How points get computed: in-process, on a local process pool, or on Dask.
 
-Each backend takes ``(point_id, config)`` tasks and an ``evaluate`` function
-and yields a :class:`~cosim.studies.store.PointResult` per task as it
-finishes, in completion order. None of them knows what a point means.
+Each backend takes groups of ``(point_id, config)`` tasks, an ``evaluate``
+function and optionally a ``prepare`` context (:func:`evaluate_group`), and
+yields a :class:`~cosim.studies.store.PointResult` per task as its group
+finishes, in completion order. A group is the unit a worker runs; its points
+are still evaluated, and stored, one by one. None of the backends knows what
+a point means.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -31,6 +36,9 @@ from cosim.studies.store import Metric, PointResult, check_metric_name
 
 Evaluate = Callable[[dict[str, Any]], Mapping[str, Any]]
 Task = tuple[str, dict[str, Any]]
+Group = list[Task]
+"""Points a worker evaluates together; the backends also take bare tasks (groups of one)."""
+Prepare = Callable[[list[dict[str, Any]]], AbstractContextManager[Any]]
 WORKER_DIED = "worker process died while evaluating this point (a crash or out of memory)"
 BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                          "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -92,6 +100,30 @@ def evaluate_point(evaluate: Evaluate, point_id: str, config: dict[str, Any]) ->
                        seconds=time.perf_counter() - t0, metrics=metrics)
 
 
+def evaluate_group(evaluate: Evaluate, prepare: Prepare | None, tasks: Group
+                   ) -> list[PointResult]:
+    """Evaluate a group of points, inside ``prepare(configs)`` when given and useful.
+
+    ``prepare`` does work the points share (e.g. trains all their models in
+    one pass) without changing any point's metrics; each point is then
+    evaluated and wrapped on its own (:func:`evaluate_point`), and the
+    preparation's wall time is shared among the points' ``seconds``.
+    Module-level so that process pools and Dask can pickle it.
+    """
+    if prepare is None or len(tasks) < 2:
+        return [evaluate_point(evaluate, pid, config) for pid, config in tasks]
+    t0 = time.perf_counter()
+    with prepare([config for _, config in tasks]):
+        share = (time.perf_counter() - t0) / len(tasks)
+        results = [evaluate_point(evaluate, pid, config) for pid, config in tasks]
+    return [replace(r, seconds=r.seconds + share) for r in results]
+
+
+def _groups(items: Iterable[Task | Group]) -> Iterator[Group]:
+    for item in items:
+        yield item if isinstance(item, list) else [item]
+
+
 def failed(task: Task, message: str) -> PointResult:
     """A failed result for a point that never reported back."""
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
@@ -99,10 +131,11 @@ def failed(task: Task, message: str) -> PointResult:
                        status="failed", error=message, started_at=now, seconds=0.0)
 
 
-def run_inline(tasks: Iterable[Task], evaluate: Evaluate) -> Iterator[PointResult]:
-    """Evaluate every task in this process, one after the other."""
-    for pid, config in tasks:
-        yield evaluate_point(evaluate, pid, config)
+def run_inline(groups: Iterable[Task | Group], evaluate: Evaluate,
+               prepare: Prepare | None = None) -> Iterator[PointResult]:
+    """Evaluate every group (or task) in this process, one after the other."""
+    for group in _groups(groups):
+        yield from evaluate_group(evaluate, prepare, group)
 
 
 # --- local process pool ------------------------------------------------------------------
@@ -157,39 +190,40 @@ def _stop(executor: ProcessPoolExecutor) -> None:
     executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _drain(source: Iterator[Task], evaluate: Evaluate, workers: int
+def _drain(source: Iterator[Group], evaluate: Evaluate, prepare: Prepare | None, workers: int
            ) -> Iterator[PointResult | list[Task]]:
-    """Run tasks from ``source`` on one pool; on a crash yield the tasks in flight as a list.
+    """Run groups from ``source`` on one pool; on a crash yield the tasks in flight as a list.
 
-    Tasks are drawn from ``source`` only as workers free up, so a study of a
-    million points never holds more than ``2 * workers`` of them here.
+    Groups are drawn from ``source`` only as workers free up, so a study of a
+    million points never holds more than ``2 * workers`` groups here.
     """
     executor = _executor(workers)
-    inflight: dict[Future[PointResult], Task] = {}
+    inflight: dict[Future[list[PointResult]], Group] = {}
     exhausted = False
     try:
         while inflight or not exhausted:
             # A bounded number in flight keeps memory flat and bounds what a
             # kill can lose.
             while not exhausted and len(inflight) < 2 * workers:
-                task = next(source, None)
-                if task is None:
+                group = next(source, None)
+                if group is None:
                     exhausted = True
                 else:
-                    inflight[executor.submit(evaluate_point, evaluate, *task)] = task
+                    inflight[executor.submit(evaluate_group, evaluate, prepare, group)] = group
             if not inflight:
                 break
             done, _ = wait(inflight, return_when=FIRST_COMPLETED)
             for future in done:
-                task = inflight.pop(future)
+                group = inflight.pop(future)
                 try:
-                    yield future.result()
+                    yield from future.result()
                 except BrokenProcessPool:
-                    yield [task, *inflight.values()]
+                    yield [*group, *(t for g in inflight.values() for t in g)]
                     inflight.clear()
                     return
                 except Exception as exc:  # noqa: BLE001 - e.g. a config that cannot pickle
-                    yield failed(task, f"{type(exc).__name__}: {exc}")
+                    for task in group:
+                        yield failed(task, f"{type(exc).__name__}: {exc}")
     finally:
         if inflight:
             _stop(executor)
@@ -197,18 +231,18 @@ def _drain(source: Iterator[Task], evaluate: Evaluate, workers: int
             executor.shutdown(wait=True)
 
 
-def run_pool(tasks: Iterable[Task], evaluate: Evaluate, *, workers: int
-             ) -> Iterator[PointResult]:
-    """Evaluate tasks on a pool of ``workers`` local processes, drawing them lazily.
+def run_pool(groups: Iterable[Task | Group], evaluate: Evaluate, *, workers: int,
+             prepare: Prepare | None = None) -> Iterator[PointResult]:
+    """Evaluate groups of tasks (or tasks) on a pool of ``workers`` local processes, lazily.
 
-    When a worker dies, the points that were in flight are each rerun alone
-    in a fresh single-worker pool, so only the point that kills its worker is
-    recorded as failed; then a fresh pool goes on with the rest.
+    When a worker dies, the points of the groups that were in flight are each
+    rerun alone in a fresh single-worker pool, so only the point that kills
+    its worker is recorded as failed; then a fresh pool goes on with the rest.
     """
-    source = iter(tasks)
+    source = _groups(groups)
     while True:
         suspects: list[Task] = []
-        for item in _drain(source, evaluate, workers):
+        for item in _drain(source, evaluate, prepare, workers):
             if isinstance(item, list):
                 suspects = item
             else:
@@ -216,7 +250,7 @@ def run_pool(tasks: Iterable[Task], evaluate: Evaluate, *, workers: int
         if not suspects:
             return
         for task in suspects:
-            outcome = list(_drain(iter([task]), evaluate, 1))
+            outcome = list(_drain(iter([[task]]), evaluate, None, 1))
             yield outcome[0] if isinstance(outcome[0], PointResult) else failed(task, WORKER_DIED)
 
 
@@ -297,12 +331,12 @@ NO_WORKER_TIMEOUT_S = 120.0
 """How long a study waits with no Dask worker connected before it gives up, s."""
 
 
-def run_dask(tasks: Iterable[Task], evaluate: Evaluate, *, client: Any,
-             poll_s: float = 1.0, no_worker_timeout_s: float = NO_WORKER_TIMEOUT_S
-             ) -> Iterator[PointResult]:
-    """Evaluate tasks on the Dask cluster behind ``client``, drawing them lazily.
+def run_dask(groups: Iterable[Task | Group], evaluate: Evaluate, *, client: Any,
+             prepare: Prepare | None = None, poll_s: float = 1.0,
+             no_worker_timeout_s: float = NO_WORKER_TIMEOUT_S) -> Iterator[PointResult]:
+    """Evaluate groups of tasks (or tasks) on the Dask cluster behind ``client``, lazily.
 
-    At most two points per worker thread (and at least 8) are submitted at a
+    At most two groups per worker thread (and at least 8) are submitted at a
     time. Dask reschedules the points of a lost worker; a point that keeps
     killing workers comes back as ``KilledWorker`` and is recorded as failed.
 
@@ -321,8 +355,8 @@ def run_dask(tasks: Iterable[Task], evaluate: Evaluate, *, client: Any,
     # the plugin also covers workers without one and BLAS loaded before.
     plugin = OneBlasThread()
     client.register_plugin(plugin)
-    source = iter(tasks)
-    futures: dict[Any, Task] = {}
+    source = _groups(groups)
+    futures: dict[Any, Group] = {}
     finished = distributed.as_completed(loop=client.loop)
     exhausted = False
     threads, checked, alone_since = 0, -math.inf, None
@@ -339,13 +373,13 @@ def run_dask(tasks: Iterable[Task], evaluate: Evaluate, *, client: Any,
                 else:
                     alone_since = _check_workers(threads, alone_since, no_worker_timeout_s)
             while not exhausted and len(futures) < max(8, 2 * threads):
-                task = next(source, None)
-                if task is None:
+                group = next(source, None)
+                if group is None:
                     exhausted = True
                     break
-                future = client.submit(evaluate_point, evaluate, *task,
-                                       key=f"cosim-point-{task[0]}", pure=False)
-                futures[future] = task
+                future = client.submit(evaluate_group, evaluate, prepare, group,
+                                       key=f"cosim-point-{group[0][0]}", pure=False)
+                futures[future] = group
                 finished.add(future)
             if not futures:
                 break
@@ -354,11 +388,12 @@ def run_dask(tasks: Iterable[Task], evaluate: Evaluate, *, client: Any,
             except queue.Empty:
                 continue
             for future in done:
-                task = futures.pop(future)
+                group = futures.pop(future)
                 try:
-                    yield future.result()
+                    yield from future.result()
                 except distributed.KilledWorker as exc:
-                    yield failed(task, f"KilledWorker: {exc}")
+                    for task in group:
+                        yield failed(task, f"KilledWorker: {exc}")
                 except Exception as exc:  # noqa: BLE001 - cancelled: the scheduler is gone
                     why = f"{type(exc).__name__}: {exc}".splitlines()[0]
                     raise DaskLost(f"lost the connection to the scheduler ({why})") from None

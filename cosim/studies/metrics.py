@@ -80,10 +80,18 @@ _TABLE: tuple[Metric, ...] = (
         Metric("gate_fidelity_mean", "", "Mean gate fidelity of every code against its nominal "
                "rotation."),
         Metric("gate_fidelity_min", "", "Smallest gate fidelity over the codes."),
-        Metric("gate_infidelity_mean", "", "1 - gate_fidelity_mean.", "gate infidelity"),
+        Metric("gate_infidelity_mean", "", "1 - gate_fidelity_mean (against each code's nominal "
+               "angle; see gate_error_mean for the requested one)."),
         Metric("gate_leakage_mean", "", "Mean population leaving the qubit subspace (three "
                "levels)."),
         Metric("gateset_solver", "text", "How the gates were solved: closed form or QuTiP."),
+        Metric("gate_error_mean", "", "Mean 1 - F of each requested angle's realized process "
+               "(pulse window, filter, DAC noise, T1/T2, leakage) against the requested "
+               "rotation; the same definition as cosim gate.", "gate error"),
+        Metric("gate_error_{cause}", "", "One part of gate_error_mean (quantization, pulse, "
+               "nonlinearity, noise_filter, decoherence); the parts sum to it."),
+        Metric("gate_error_rz_mean", "", "Mean 1 - F of the virtual RZ against the requested "
+               "angle: the code grid and the phase register only."),
     ),
     *_stage("schedule",
         Metric("schedule_duration_s", "s", "Duration of one QNN circuit on the stack.",
@@ -115,7 +123,14 @@ _TABLE: tuple[Metric, ...] = (
         Metric("train_gate_accuracy", "", "Test accuracy of the returned codes on the compiled "
                "gates."),
         Metric("data_source", "text", "Where the process that computed the point read the data "
-               "set (stored by ptq too); workload.data_digest is its content digest."),
+               "set (stored by ptq and hardware too); workload.data_digest is its content digest."),
+    ),
+    *_stage("hardware",
+        Metric("hardware_accuracy", "", "Test accuracy of the deployed model on the point's "
+               "realized hardware (per-code pulse processes, scheduled idle time, CNOT error, "
+               "readout, shots).", "hardware accuracy (%)", 100.0),
+        Metric("hardware_loss", "nat", "Test cross-entropy of the deployed model on the "
+               "hardware."),
     ),
     *_stage("ptq",
         Metric("float_accuracy", "", "Test accuracy of the float-trained model."),
@@ -133,6 +148,7 @@ TRAIN_ACCURACY = "train_accuracy"
 TRAIN_DEADLOCKED = "train_deadlocked"
 PTQ_ACCURACY = "ptq_accuracy"
 FLOAT_ACCURACY = "float_accuracy"
+HARDWARE_ACCURACY = "hardware_accuracy"
 PTQ_PREFIX = "ptq_accuracy_b"
 POWER_PER_QUBIT = "power_per_qubit_w"
 AREA_PER_QUBIT = "area_per_qubit_m2"

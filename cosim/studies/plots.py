@@ -282,3 +282,26 @@ def power_terms_plot(groups: dict[str, dict[int, dict[str, float]]], path: Path)
         _shared_legend(fig, axes, single=False)
     save_figure(fig, path)
     return path
+
+
+@_styled
+def hardware_plot(series: dict[str, dict[str, list[tuple[float, Stat]]]], path: Path) -> Path:
+    """Deployed accuracy on the hardware against each swept key (one panel a key)."""
+    fig, axes = _panels(len(series))
+    for ax, (axis, lines) in zip(axes, series.items(), strict=True):
+        values = [v for points in lines.values() for v, _ in points]
+        positive = min(values) > 0
+        for i, (label, points) in enumerate(lines.items()):
+            x = [v for v, _ in points]
+            y = [100 * s.mean for _, s in points]
+            err = [100 * _std(s) for _, s in points]
+            ax.errorbar(x, y, yerr=err, marker="o", ms=3, capsize=2, label=label,
+                        linestyle=_linestyle(i))
+        if positive and max(values) / min(values) >= 20:
+            ax.set_xscale("log")
+        ax.set_xlabel(axis)
+        ax.set_ylabel("test accuracy on the hardware (%)")
+        if len(lines) > 1:  # each panel splits by another key: a legend of its own
+            _legend(ax, len(lines))
+    fig.savefig(path)
+    return path

@@ -20,7 +20,7 @@ from cosim.studies.schema import SEED_PATHS
 
 # The sections whose values enter a point. name, description and the study
 # section describe the study, not the computation.
-POINT_SECTIONS = ("stack", "dac", "qubit", "workload")
+POINT_SECTIONS = ("stack", "dac", "qubit", "measurement", "workload")
 ID_HEX_DIGITS = 16
 
 

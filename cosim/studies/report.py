@@ -18,6 +18,7 @@ import numpy as np
 from cosim.errors import CosimInputError
 from cosim.files import replacing, write_text
 from cosim.studies import chips, design_outputs, phase, plots, scoring, tables
+from cosim.studies.hardware_report import hardware_section, hardware_series
 from cosim.studies.metrics import headline_metrics
 from cosim.studies.points import flatten
 from cosim.studies.scenario import Scenario
@@ -91,6 +92,10 @@ def write_outputs(scenario: Scenario, rows: Sequence[Row], out_dir: Path) -> tup
         written.append(plots.power_terms_plot(terms, out_dir / "power_terms.png"))
         sections.append(_power_terms_section(terms))
     sections.append(design_outputs.yield_section(summaries, scenario.options))
+    text, figure = hardware_section(hardware_series(scenario, rows), out_dir)
+    if figure is not None:
+        written.append(figure)
+    sections.append(text)
 
     elbows = scoring.elbow_series(rows)
     if elbows:
@@ -157,7 +162,8 @@ def _area(m2: float) -> str:
 
 
 ACCURACY_LABEL = "test accuracy on the DAC"
-_SOURCE = {"train": "rounding in training", "ptq": "PTQ of the float model"}
+_SOURCE = {"hardware": "on the point's noisy hardware", "train": "rounding in training",
+           "ptq": "PTQ of the float model"}
 
 
 # --- sections -------------------------------------------------------------------------------

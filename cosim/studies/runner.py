@@ -4,6 +4,11 @@ The runner decides *how* points are computed (in-process, a local pool, Dask)
 and keeps the store; what a point computes is the ``evaluate`` function it is
 given (:func:`cosim.studies.evaluate.evaluate` by default).
 
+Grouping: with the default ``evaluate``, points that can train in one pass
+(:func:`cosim.studies.evaluate.group_key`) run as one task of the backend,
+inside :func:`cosim.studies.evaluate.shared_training`; every point is still
+evaluated and stored on its own, with exactly the metrics it gets alone.
+
 Resuming: a point whose ``point_id`` is already stored is not computed again.
 Failed points stay failed unless ``retry_failed`` is set. ``fresh`` deletes the
 database first.
@@ -25,7 +30,7 @@ from typing import Any
 from cosim.errors import CosimInputError, CosimRunError
 from cosim.studies import execute
 from cosim.studies.data_identity import with_data_digest
-from cosim.studies.execute import Evaluate, Task
+from cosim.studies.execute import Evaluate, Group, Prepare, Task
 from cosim.studies.lock import DirectoryLock
 from cosim.studies.points import point_id
 from cosim.studies.scenario import Scenario
@@ -66,9 +71,9 @@ def progress_wanted() -> bool:
             and os.environ.get("TERM", "") != "dumb")
 
 
-CHUNK_POINTS = 500
-"""Points created, and looked up in the store, at a time: a study of a million
-points never holds more than this many configs before the backend takes them."""
+CHUNK_POINTS = 2048
+"""Points created, looked up in the store and grouped at a time: a study of a
+million points never holds more than about this many configs (some 9 MB)."""
 
 
 def iter_tasks(scenario: Scenario) -> Iterator[Task]:
@@ -103,11 +108,57 @@ def _todo(scenario: Scenario, store: ResultStore, retry_failed: bool) -> Iterato
                 yield task
 
 
+def _todo_groups(scenario: Scenario, store: ResultStore, retry_failed: bool,
+                 key: Callable[[dict[str, Any]], Any], workers: int,
+                 cost: Callable[[dict[str, Any]], float] | None) -> Iterator[Group]:
+    """The groups of :func:`group_tasks`, formed chunk by chunk of the points to compute."""
+    todo = _todo(scenario, store, retry_failed)
+    while chunk := list(itertools.islice(todo, CHUNK_POINTS)):
+        yield from group_tasks(chunk, key, workers=workers, cost=cost)
+
+
+#: Most points one group holds: bounds a worker's memory and what a kill can lose.
+MAX_GROUP = 64
+
+
 def _default_evaluate(scenario: Scenario) -> Evaluate:
     from cosim.studies.evaluate import check_available, evaluate
 
     check_available(scenario.stages)
     return evaluate
+
+
+def group_tasks(tasks: list[Task], key: Callable[[dict[str, Any]], Any], *, workers: int = 1,
+                max_size: int = MAX_GROUP,
+                cost: Callable[[dict[str, Any]], float] | None = None) -> list[Group]:
+    """Tasks with equal, non-None ``key(config)`` in groups, in order of first appearance.
+
+    A group holds at most ``max_size`` points, and groups are split further
+    (evenly) while there are fewer groups than ``workers``; a None key is a
+    group of one. With ``cost``, the groups come costliest first (``cost``
+    of a group's first config, which stands for its task, times its points;
+    ties keep their order), so that a pool does not end on one long group
+    while its other workers idle.
+    """
+    by_key: dict[Any, list[Task]] = {}
+    singles: list[Group] = []
+    for task in tasks:
+        k = key(task[1])
+        if k is None:
+            singles.append([task])
+        else:
+            by_key.setdefault(k, []).append(task)
+    n_groups = sum(-(-len(g) // max_size) for g in by_key.values())
+    pieces = max(1, -(-workers // max(n_groups, 1))) if n_groups < workers else 1
+    groups: list[Group] = []
+    for members in by_key.values():
+        n = max(-(-len(members) // max_size), min(pieces, len(members)))
+        size = -(-len(members) // n)
+        groups.extend(members[i:i + size] for i in range(0, len(members), size))
+    groups += singles
+    if cost is not None:
+        groups.sort(key=lambda g: -cost(g[0][1]) * len(g))
+    return groups
 
 
 def run_study(
@@ -122,6 +173,7 @@ def run_study(
     progress: bool | None = None,
     outputs: bool = True,
     wait: bool = False,
+    group: bool = True,
 ) -> RunSummary:
     """Compute every missing point of ``scenario`` into ``out_dir/results.sqlite``.
 
@@ -152,6 +204,9 @@ def run_study(
     wait : bool, default=False
         When another run holds the directory (:mod:`cosim.studies.lock`),
         wait for it instead of refusing.
+    group : bool, default=True
+        With the default ``evaluate``, run the points that can train in one
+        pass together (see the module docstring); stored results are the same.
 
     Returns
     -------
@@ -166,7 +221,15 @@ def run_study(
         (without ``wait``).
     """
     start = time.perf_counter()
-    evaluate = _default_evaluate(scenario) if evaluate is None else evaluate
+    prepare: Prepare | None = None
+    key: Callable[[dict[str, Any]], Any] = lambda config: None  # noqa: E731
+    cost = None
+    if evaluate is None:
+        evaluate = _default_evaluate(scenario)
+        if group:
+            from cosim.studies.evaluate import group_cost, group_key, shared_training
+
+            prepare, key, cost = shared_training, group_key, group_cost
     workers = (os.cpu_count() or 1) if workers is None else workers
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers: must be an integer >= 1, got {workers!r}")
@@ -196,8 +259,8 @@ def run_study(
                 store.set_meta("scenario", scenario.to_dict())
                 show = progress_wanted() if progress is None else progress
                 total = sum(1 for _ in _todo(scenario, store, retry_failed)) if show else 0
-                results = _backend(_todo(scenario, store, retry_failed), evaluate,
-                                   workers=workers, client=client)
+                groups = _todo_groups(scenario, store, retry_failed, key, workers, cost)
+                results = _backend(groups, evaluate, prepare, workers=workers, client=client)
                 for result in _with_progress(results, total, scenario.name, show):
                     store.record(result)
                     n_computed += 1
@@ -255,16 +318,16 @@ def _check_owner(store: ResultStore, scenario: Scenario, out: Path) -> None:
                               "to delete them")
 
 
-def _backend(tasks: Iterator[Task], evaluate: Evaluate, *, workers: int, client: Any
-             ) -> Iterator[PointResult]:
+def _backend(groups: Iterator[Group], evaluate: Evaluate, prepare: Prepare | None, *,
+             workers: int, client: Any) -> Iterator[PointResult]:
     if client is not None:
-        return execute.run_dask(tasks, evaluate, client=client)
-    # A look at the first few tasks: no pool of 8 processes for 2 points.
-    head = list(itertools.islice(tasks, workers))
-    rest = itertools.chain(head, tasks)
+        return execute.run_dask(groups, evaluate, client=client, prepare=prepare)
+    # A look at the first few groups: no pool of 8 processes for 2 groups.
+    head = list(itertools.islice(groups, workers))
+    rest = itertools.chain(head, groups)
     if workers == 1 or len(head) <= 1:
-        return execute.run_inline(rest, evaluate)
-    return execute.run_pool(rest, evaluate, workers=len(head))
+        return execute.run_inline(rest, evaluate, prepare)
+    return execute.run_pool(rest, evaluate, workers=len(head), prepare=prepare)
 
 
 def _with_progress(results: Iterator[PointResult], total: int, name: str,

@@ -23,11 +23,11 @@ from typing import Any
 import yaml
 
 from cosim.errors import CosimInputError, shown
-from cosim.pulse.waveforms import MAX_SAMPLES_PER_PULSE
 from cosim.studies import points, sweep
 from cosim.studies.scenario_file import parse_yaml, read_scenario_text
 from cosim.studies.schema import BY_PATH, SECTIONS, Key, section_keys
 from hardware_models.presets import ROOM_STAGE, load_fridge
+from qnn.vocabulary import MAX_SAMPLES_PER_PULSE
 
 
 @dataclass(frozen=True)
@@ -242,6 +242,10 @@ def _coerce(key: Key, value: Any, where: str) -> Any:
     if value is None and key.nullable:
         return None
     bad = CosimInputError(where, f"must be {key.allowed()}, got {shown(value)}")
+    if key.kind == "bool":
+        if not isinstance(value, bool):
+            raise bad
+        return value
     if key.kind in ("choice", "text"):
         if not isinstance(value, str) or (key.kind == "choice" and value not in key.choices):
             raise bad
@@ -266,6 +270,23 @@ def _coerce(key: Key, value: Any, where: str) -> Any:
     return value
 
 
+def _check_pulse_relations(v: dict[str, tuple[Any, ...]]) -> None:
+    """What the pulse-level compilation of stage hardware can take."""
+    if any(f != "none" for f in v["stack.filter"]) and None in v["stack.filter_cutoff_hz"]:
+        raise CosimInputError("stack.filter_cutoff_hz", "must be a number > 0 with "
+                              f"stack.filter {max(v['stack.filter'])}, got null")
+    if True in v["qubit.drag"] and 2 in v["qubit.levels"]:
+        raise CosimInputError("qubit.drag", "needs qubit.levels 3 (a two-level qubit cannot "
+                              "leak), got levels 2")
+    if max(v["dac.noise_rms_rad"]) > 0:
+        if 3 in v["qubit.levels"]:
+            raise CosimInputError("dac.noise_rms_rad", "must be 0 with qubit.levels 3: the "
+                                  "three-level (QuTiP) solver cannot average DAC noise")
+        if any(f != "none" for f in v["stack.filter"]):
+            raise CosimInputError("dac.noise_rms_rad", "must be 0 with a stack.filter: noise "
+                                  "through the filter is correlated and not averaged")
+
+
 def _check_relations(scenario: Scenario) -> None:
     """Constraints between keys, checked over every combination of their axes."""
     v = scenario.values
@@ -279,6 +300,11 @@ def _check_relations(scenario: Scenario) -> None:
         raise CosimInputError("qubit.gate_1q_s", f"qubit.gate_1q_s * stack.sample_rate_hz must "
                               f"be at most {MAX_SAMPLES_PER_PULSE} samples per pulse, got "
                               f"{samples:.3g}")
+    _check_pulse_relations(v)
+    e0, e1 = max(v["measurement.readout_e0"]), max(v["measurement.readout_e1"])
+    if e0 + e1 >= 1:
+        raise CosimInputError("measurement.readout_e1", f"must have readout_e0 + readout_e1 < "
+                              f"1, got {e0:g} + {e1:g}")
     channels = [c for c in v["stack.channels"] if c is not None]
     mux = [m for m in v["stack.multiplexing"] if m is not None]
     if channels and mux and min(channels) * min(mux) < max(v["stack.qubits"]):

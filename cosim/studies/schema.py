@@ -34,9 +34,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cosim.pulse.models import MAX_FREQUENCY_OFFSET_HZ
-from cosim.pulse.waveforms import ENVELOPES, MAX_SAMPLES_PER_PULSE
+from cosim.pulse.filters import FILTERS
+from cosim.pulse.waveforms import ENVELOPES
 from hardware_models.presets import ROOM_STAGE, list_presets, load_fridge
+from qnn.device import MAX_SHOTS
 from qnn.vocabulary import (
     DAC_ARCHITECTURES,
     DATASETS,
@@ -53,6 +54,8 @@ from qnn.vocabulary import (
     KERNELS,
     MAX_BITS,
     MAX_EPOCHS,
+    MAX_FREQUENCY_OFFSET_HZ,
+    MAX_SAMPLES_PER_PULSE,
     MIN_BITS,
     OPTIMIZERS,
     QNN_ARCHITECTURES,
@@ -63,7 +66,7 @@ from qnn.vocabulary import (
 
 # The stages a scenario may name, in the order they run inside a point. Which
 # of them this build can evaluate is decided by cosim.studies.evaluate.STAGES.
-KNOWN_STAGES = ("dac", "cost", "gateset", "schedule", "train", "ptq")
+KNOWN_STAGES = ("dac", "cost", "gateset", "schedule", "train", "ptq", "hardware")
 _PRESETS = list_presets()
 CONTROLLER_STAGES = tuple(dict.fromkeys(
     [ROOM_STAGE, *(n for f in _PRESETS["fridge"] for n in load_fridge(f).stage_names)]))
@@ -82,7 +85,7 @@ class Key:
         Section the key lives in (``"dac"``), ``None`` for a top-level key.
     name : str
         Key name inside its section.
-    kind : {"int", "float", "choice", "text", "int_list", "choice_list"}
+    kind : {"int", "float", "bool", "choice", "text", "int_list", "choice_list"}
         Value type (see the module docstring).
     default : object
         Value used when the key is absent. ``None`` means "derived" for
@@ -138,6 +141,8 @@ class Key:
         """What the key accepts, as a phrase for error messages and docs."""
         if self.kind in ("choice", "choice_list"):
             text = "one of " + ", ".join(self.choices)
+        elif self.kind == "bool":
+            text = "true or false"
         elif self.kind == "text":
             text = "a string"
         else:
@@ -179,7 +184,10 @@ SECTION_DOCS: dict[str, str] = {
     "stack": "The control stack: how many qubits, how channels are shared, and what it is "
     "built from.",
     "dac": "The DAC of every channel.",
-    "qubit": "The qubits driven by the stack (transmon-like).",
+    "qubit": "The qubits driven by the stack (transmon-like). Stage hardware runs the "
+    "deployed model on them: T1/T2 during pulses and idle waits, the CNOT error.",
+    "measurement": "How <Z> is read out: assignment errors and finite shots (stage hardware, "
+    "and training with workload.noisy_training).",
     "workload": "The QNN workload: data, circuit, quantized training and post-training "
     "quantization.",
     "study": "What to compute and how to judge it. These keys never change a point's result, "
@@ -216,6 +224,12 @@ SCHEMA: tuple[Key, ...] = (
        "budgets (hardware_models/data/presets.yaml).", choices=_PRESETS["fridge"], sweep=True),
     _k("stack", "envelope", "choice", "square", "Envelope of every single-qubit pulse; shaped "
        "pulses have every sample quantized by the DAC.", choices=ENVELOPES, sweep=True),
+    _k("stack", "filter", "choice", "none", "Reconstruction filter at the DAC output: none, "
+       "first-order rc, or a third-order chebyshev (0.5 dB ripple) or bessel low-pass; stage "
+       "hardware plays every pulse through it.", choices=FILTERS, sweep=True),
+    _k("stack", "filter_cutoff_hz", "float", None, "Cutoff of stack.filter; required unless "
+       "the filter is none.", unit="Hz", lo=0.0, lo_open=True, hi=1.0e12, sweep=True,
+       nullable=True),
     _k("stack", "controller_stage", "choice", "4K", "Where the DACs sit: 300K (outside the "
        "fridge) or a stage of the chosen fridge.", choices=CONTROLLER_STAGES, sweep=True),
     # --- dac
@@ -246,9 +260,10 @@ SCHEMA: tuple[Key, ...] = (
     # --- qubit
     _k("qubit", "levels", "int", 2, "Transmon levels simulated (3 adds leakage).", lo=2, hi=3,
        sweep=True),
-    _k("qubit", "t1_s", "float", 100e-6, "Energy relaxation time T1; null for no relaxation.",
+    _k("qubit", "t1_s", "float", None, "Energy relaxation time T1; null (the default, as on "
+       "the command line and in the estimator) for no relaxation.",
        unit="s", lo=0.0, lo_open=True, hi=1.0, sweep=True, nullable=True),
-    _k("qubit", "t2_s", "float", 100e-6, "Coherence time T2, <= 2 * t1_s; null for no pure "
+    _k("qubit", "t2_s", "float", None, "Coherence time T2, <= 2 * t1_s; null for no pure "
        "dephasing. With both null and 2 levels, gates are solved in closed form, else with "
        "QuTiP.", unit="s", lo=0.0, lo_open=True, hi=2.0, sweep=True, nullable=True),
     _k("qubit", "gate_1q_s", "float", 20e-9, "Single-qubit gate duration; times "
@@ -259,6 +274,22 @@ SCHEMA: tuple[Key, ...] = (
     _k("qubit", "anharmonicity_hz", "float", -200e6, "Anharmonicity (f12 - f01); transmons "
        "are negative.", unit="Hz", lo=-MAX_FREQUENCY_OFFSET_HZ, hi=MAX_FREQUENCY_OFFSET_HZ,
        nonzero=True, sweep=True),
+    _k("qubit", "drag", "bool", False, "DRAG correction on the quadrature channel (needs "
+       "qubit.levels 3 and a shaped stack.envelope to do anything).", sweep=True),
+    _k("qubit", "drag_bits", "int", 8, "Resolution of the quadrature DAC that plays the DRAG "
+       "correction.", unit="bit", lo=MIN_BITS, hi=MAX_BITS, sweep=True),
+    _k("qubit", "cnot_error", "float", 0.0, "Probability of the two-qubit depolarizing "
+       "channel after every CNOT.", lo=0.0, hi=1.0, sweep=True),
+    _k("qubit", "idle_decoherence", "bool", True, "Whether a waiting wire decoheres (T1/T2 "
+       "over its idle time); false leaves only the gates' own decoherence.", sweep=True),
+    # --- measurement
+    _k("measurement", "readout_e0", "float", 0.0, "Readout assignment error P(read 1 | 0), "
+       "the same on every wire; readout_e0 + readout_e1 < 1.", lo=0.0, hi=1.0, hi_open=True,
+       sweep=True),
+    _k("measurement", "readout_e1", "float", 0.0, "Readout assignment error P(read 0 | 1).",
+       lo=0.0, hi=1.0, hi_open=True, sweep=True),
+    _k("measurement", "shots", "int", 0, "Measured bitstrings per input; 0 gives exact "
+       "expectation values.", lo=0, hi=MAX_SHOTS, sweep=True),
     # --- workload
     _k("workload", "dataset", "choice", "iris", "Classification data set.", choices=DATASETS,
        sweep=True),
@@ -293,6 +324,8 @@ SCHEMA: tuple[Key, ...] = (
        "pooled), best_val (best validation accuracy, ties to the lower validation loss) or "
        "last; the same rule for every quantizer and the float model.", choices=SELECTIONS,
        sweep=True),
+    _k("workload", "noisy_training", "bool", False, "Train on the point's noisy hardware "
+       "(qubit and measurement keys, DAC noise) instead of the ideal circuit.", sweep=True),
     _k("workload", "seeds", "int", 0, "The training seed: data split, initialisation and "
        "stochastic rounding; sweep it to measure the spread over seeds.", lo=0, hi=2**32 - 1,
        sweep=True, seed="training"),

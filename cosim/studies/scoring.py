@@ -20,6 +20,7 @@ from cosim.studies.metrics import (  # noqa: F401  (re-exported names of the met
     AREA_PER_QUBIT,
     BUDGET_FRACTION,
     FLOAT_ACCURACY,
+    HARDWARE_ACCURACY,
     MAX_QUBITS,
     POWER_PER_QUBIT,
     PTQ_ACCURACY,
@@ -102,12 +103,16 @@ def designs(rows: Iterable[Mapping[str, Any]]) -> list[Design]:
 def deployed_accuracy(design: Design) -> tuple[Stat, str] | None:
     """The design's accuracy as deployed on its DAC at ``dac.bits``, and where it came from.
 
-    Quantized training (``train_accuracy``, source ``"train"``) when the design
-    trains on the DAC grid; otherwise post-training quantization of the float
-    model (``ptq_accuracy``, source ``"ptq"``). A float-trained design without
-    PTQ has no deployed accuracy: its float accuracy is not something the DAC
-    can deliver.
+    On the point's hardware (``hardware_accuracy``, source ``"hardware"``) when
+    stage hardware ran; otherwise quantized training (``train_accuracy``, source
+    ``"train"``) when the design trains on the DAC grid; otherwise post-training
+    quantization of the float model (``ptq_accuracy``, source ``"ptq"``). A
+    float-trained design without PTQ has no deployed accuracy: its float
+    accuracy is not something the DAC can deliver.
     """
+    hardware = design.metrics.get(HARDWARE_ACCURACY)
+    if hardware is not None:
+        return hardware, "hardware"
     trained = design.metrics.get(TRAIN_ACCURACY)
     if trained is not None and design.config["workload"]["quantizer"] != "none":
         return trained, "train"

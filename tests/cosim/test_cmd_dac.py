@@ -75,7 +75,7 @@ def test_summary_and_plot(tmp_path: Path) -> None:
         (["--bits", "0"], ["--bits", "1..16"]),
         (["--bits", "17"], ["--bits", "1..16"]),
         (["--bits", "eight"], ["--bits", "1..16"]),
-        (["--bits", "8", "--inl-sigma", "-0.1"], ["--inl-sigma", ">= 0"]),
+        (["--bits", "8", "--inl-sigma", "-0.1"], ["--mismatch-sigma", ">= 0"]),
         (["--bits", "8", "--arch", "thermo"], ["--arch", "binary, unary, segmented"]),
         (["--bits", "8", "--preset", "tsmc_1nm"], ["--preset", "cryo_cmos_28nm_bulk"]),
         (["--bits", "8", "--arch", "segmented", "--unary-msbs", "9"], ["--unary-msbs", "1..8"]),

@@ -65,7 +65,7 @@ def test_plot_and_text_output(tmp_path: Path) -> None:
         (["--bits", "8", "--theta", "1", "--t1", "-1e-6"], "--t1"),
         (["--bits", "8", "--theta", "1", "--t1", "1e-6", "--t2", "3e-6"], "--t2"),
         (["--bits", "8", "--theta", "1", "--levels", "4"], "--levels"),
-        (["--bits", "8", "--theta", "1", "--inl-sigma", "-0.1"], "--inl-sigma"),
+        (["--bits", "8", "--theta", "1", "--inl-sigma", "-0.1"], "--mismatch-sigma"),
         (["--bits", "8"], "--theta"),
     ],
     ids=["bits-low", "bits-high", "theta-nan", "axis", "t1-negative", "t2-above-2t1",
@@ -73,3 +73,14 @@ def test_plot_and_text_output(tmp_path: Path) -> None:
 )
 def test_bad_input_is_one_error_line(args: list[str], needle: str) -> None:
     assert_usage_error(run_cli("gate", *args), needle)
+
+
+def test_gate_error_is_the_studies_definition() -> None:
+    from tests.cosim.test_cli import run_json as _run_json
+
+    out = _run_json("gate", "--bits", "4", "--theta", "1.0", "--t1", "20e-6", "--t2", "10e-6",
+                    "--inl-sigma", "0.02")
+    # Two levels: 1 - F of the whole process against the requested angle.
+    assert out["gate_error"] == pytest.approx(out["infidelity"], rel=1e-6)
+    assert sum(out["gate_error_parts"].values()) == pytest.approx(out["gate_error"], rel=1e-9)
+    assert out["gate_error_parts"]["quantization"] > out["gate_error_parts"]["decoherence"] > 0

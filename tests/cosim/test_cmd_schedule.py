@@ -64,3 +64,20 @@ def test_plot_and_text_output(tmp_path: Path) -> None:
 )
 def test_bad_input_is_one_error_line(args: list[str], needle: str) -> None:
     assert_usage_error(run_cli("schedule", *args), needle)
+
+
+def test_simulate_adds_fast_path_and_qutip_expectations() -> None:
+    out = _schedule("--channels", "2", "--t1", "20e-6", "--t2", "10e-6", "--simulate",
+                    "--fifo-depth", "2", "--refill-rate", "1e8")
+    assert out["underflows"] > 0
+    assert len(out["expectation_z"]) == len(out["expectation_z_qutip"]) == 4
+    assert out["max_abs_diff"] < 1e-6
+
+
+@pytest.mark.parametrize("args, flag", [
+    (("--t1", "1e-6", "--t2", "5e-6"), "--t2"),
+    (("--t1", "0",), "--t1"),
+    (("--simulate", "--qubits", "8"), "--qubits"),
+])
+def test_simulate_bad_input(args: tuple[str, ...], flag: str) -> None:
+    assert_usage_error(run_cli("schedule", *args), flag)

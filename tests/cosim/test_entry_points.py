@@ -38,7 +38,12 @@ def _scenario(**extra: object) -> dict:
     data = {"dac": dac,
             "workload": {"dataset": s["dataset"], "arch": s["arch"], "quantizer": s["quantizer"],
                          "seeds": s["seed"], "epochs": s["epochs"]},
-            "study": {"stages": ["train"]}}
+            "study": {"stages": ["train", "hardware"]}}
+    for key in ("t1_s", "t2_s"):
+        if key in s:
+            data.setdefault("qubit", {})[key] = s[key]
+    if "shots" in s:
+        data["measurement"] = {"shots": s["shots"]}
     (config,) = parse_scenario(data).points()
     clear_caches()
     return evaluate(config)
@@ -85,3 +90,34 @@ def test_static_dac_errors_reach_every_entry(capsys: pytest.CaptureFixture[str],
     clf, base = _estimator(**{field: value}), _estimator()
     assert not np.allclose(clf.theta_, base.theta_)
     np.testing.assert_array_equal(clf.final_codes_, cli["final_codes"])
+
+
+def test_dac_output_noise_reaches_every_entry(capsys: pytest.CaptureFixture[str]) -> None:
+    sigma = 0.5  # rad per sample; a 20-sample pulse averages it to 0.5 / sqrt(20)
+    cli, point = _cli(capsys, noise_rms_rad=sigma), _scenario(noise_rms_rad=sigma)
+    assert cli["noise"]["angle_noise_rms_rad"] == pytest.approx(sigma / 20**0.5)
+    # Training runs on the ideal circuit, so the codes are those of the noiseless chip...
+    base = _cli(capsys)
+    assert cli["final_codes"] == base["final_codes"]
+    # ...and the deployed model loses on the noisy hardware: the same realized
+    # hardware (pulse-level processes, scheduled timing) in the CLI and in a study.
+    assert cli["hardware_path"] == "realized"
+    assert cli["hardware_test_loss"] > cli["test_loss"]
+    assert cli["hardware_test_loss"] == pytest.approx(point["hardware_loss"], abs=1e-12)
+    assert point["hardware_loss"] > _scenario()["hardware_loss"]
+    ds = load_dataset("iris", seed=SETTINGS["seed"])
+    noisy, ideal = _estimator(noise_rms_rad=sigma), _estimator()
+    assert not np.allclose(noisy.predict_proba(ds.X_test), ideal.predict_proba(ds.X_test))
+
+
+def test_decoherence_and_shots_reach_the_cli_and_a_study(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    extra = {"t1": 3e-6, "t2": 3e-6, "shots": 64}
+    cli = _cli(capsys, **extra)
+    point = _scenario(t1_s=3e-6, t2_s=3e-6, shots=64)
+    assert cli["noise"]["t1_s"] == 3e-6 and cli["shots"] == 64
+    # The same seeded shot stream on the same realized hardware: identical figures.
+    assert cli["hardware_test_accuracy"] == point["hardware_accuracy"]
+    assert cli["hardware_test_loss"] == point["hardware_loss"]
+    assert cli["hardware_test_loss"] != cli["test_loss"]

@@ -88,7 +88,7 @@ CLI_CASES = {
     "bits zero": (["dac", "--bits", "0"], "--bits"),
     "bits beyond int64": (["dac", "--bits", "9" * 30], "--bits"),
     "bits nan": (["dac", "--bits", "nan"], "--bits"),
-    "sigma inf": (["dac", "--bits", "4", "--inl-sigma", "inf"], "--inl-sigma"),
+    "sigma inf": (["dac", "--bits", "4", "--inl-sigma", "inf"], "--mismatch-sigma"),
     "negative rate": (["dac", "--bits", "4", "--sample-rate", "-1"], "--sample-rate"),
     "escape sequence": (["dac", "--bits", "4", "--arch", "\x1b]0;owned\x07\x1b[2J"], "--arch"),
     "bidi override": (["dac", "--bits", "4", "--preset", "\u202eevil"], "--preset"),

@@ -267,3 +267,20 @@ def test_bad_steps_and_epochs_are_rejected() -> None:
         store.begin_epoch(5, 5)
     with pytest.raises(ValueError, match="^theta0: must be finite"):
         store.init(np.array([np.inf]))
+
+
+@pytest.mark.parametrize("quantizer", ["deterministic", "stochastic", "ste"])
+def test_virtual_rz_parameters_see_the_phase_register_not_the_chip(quantizer: str) -> None:
+    # RZ is a frame update of a phase register: the DAC's unit-element mismatch must not
+    # reach it, while RY (a pulse) plays the chip's level.
+    from qnn.architectures import PRESETS
+
+    arch = PRESETS["compact"]
+    virtual = np.array(arch.virtual_params())
+    assert virtual.tolist() == [False, True] * 8  # (RY, RZ) on every wire and layer
+    dac = DACConfig(bits=5, mismatch_sigma=0.05, chip_seed=3)
+    store = make_store(quantizer, dac, seed=0, virtual=virtual)
+    store.init(np.random.default_rng(1).uniform(-np.pi, np.pi, arch.n_params))
+    nominal = store.codes * (2 * np.pi / 32)
+    np.testing.assert_array_equal(store.circuit_theta[virtual], nominal[virtual])
+    assert np.max(np.abs(store.circuit_theta[~virtual] - nominal[~virtual])) > 1e-4
