@@ -119,3 +119,35 @@ def search_data(budget: int = 8, **search: Any) -> dict:
             "budget": budget, "sampler": "nsga2", "seed": 0, **search,
         },
     }
+
+
+def kill_after(argv: list[str], landed: Any, at_least: int, *, env: dict[str, str] | None = None,
+               cwd: Any = None) -> None:
+    """Run ``argv``, SIGKILL it once ``landed()`` counts ``at_least`` stored results.
+
+    ``landed`` may raise ``sqlite3.OperationalError`` while the store is being
+    created (counted as 0). The 120 s deadline is a safety net, not a timing assertion.
+    """
+    import signal
+    import sqlite3
+    import subprocess
+
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        done = 0
+        while done < at_least:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "no results landed"
+            time.sleep(0.05)
+            try:
+                done = landed()
+            except sqlite3.OperationalError:  # not created yet
+                done = 0
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

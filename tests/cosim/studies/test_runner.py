@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -148,26 +144,9 @@ run_study(scenario, sys.argv[1], evaluate=_fakes.slow_evaluate, workers=1, outpu
 def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path: Path) -> None:
     scenario = parse_scenario(_fakes.scenario_data(bits=[1, 2, 3, 4, 5, 6, 7, 8]))
     killed = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-c", _KILLABLE, str(killed)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 120  # a safety net, not a timing assertion
-        landed = 0
-        while landed < 3:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "no points landed"
-            time.sleep(0.05)
-            if (killed / DB_NAME).exists():
-                try:
-                    landed = len(point_ids(killed))
-                except sqlite3.OperationalError:  # tables not created yet
-                    landed = 0
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    _fakes.kill_after([sys.executable, "-c", _KILLABLE, str(killed)],
+                      lambda: len(point_ids(killed)) if (killed / DB_NAME).exists() else 0, 3,
+                      cwd=ROOT)
     before = point_ids(killed)
     assert 3 <= len(before) < scenario.n_points  # really killed part-way
 

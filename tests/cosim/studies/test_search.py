@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import copy
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -157,25 +155,9 @@ def test_a_search_killed_with_sigkill_resumes_without_losing_or_repeating(
     out = tmp_path / "out"
     env = {**os.environ, "COSIM_TEST_SLOW": "1",
            "COSIM_TEST_EVAL_LOG": str(tmp_path / "first.log")}
-    proc = subprocess.Popen([sys.executable, "-c", _KILLABLE, str(out)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 120  # a safety net, not a timing assertion
-        done = 0
-        while done < 3:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "no trials landed"
-            time.sleep(0.05)
-            try:
-                done = sum(s == "COMPLETE" for _, s, _, _ in _trials(out))
-            except sqlite3.OperationalError:  # not created yet
-                done = 0
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    _fakes.kill_after([sys.executable, "-c", _KILLABLE, str(out)],
+                      lambda: sum(s == "COMPLETE" for _, s, _, _ in _trials(out)), 3,
+                      env=env, cwd=ROOT)
     before = set(_stored(out))
     assert 6 <= len(before) < 24  # really killed part-way
 
