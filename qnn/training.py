@@ -14,6 +14,10 @@ the labelled data training was given (training and validation sets pooled),
 the same rule for every store.
 
 Every forward pass and gradient goes through an :class:`~qnn.executor.Executor`.
+This loop takes any :class:`ParameterStore` (the extension hook); the batched
+loop that :func:`qnn.fit.fit` runs (:mod:`qnn.batch_training`) steps the
+built-in stores of many models at once and gives the same model as this one
+for each (``tests/qnn/test_fit_many.py`` checks both loops against each other).
 The whole recipe of a QNN on a device (seeding, store, encoding DAC) is put
 together in one place, :func:`qnn.fit.fit`; this module is its loop.
 """

@@ -131,3 +131,29 @@ def test_bad_batches_are_refused(iris) -> None:
     with pytest.raises(ValueError, match="devices: .* share the encoding DAC"):
         fit_many("compact", iris.X_train, iris.y_train, devices=[device, encoded],
                  recipes=[TrainingRecipe(epochs=1)] * 2, **kw)
+
+
+@pytest.mark.parametrize("quantizer", ["none", "deterministic", "stochastic", "ste"])
+def test_the_generic_store_loop_equals_the_batched_one(iris, quantizer: str) -> None:
+    # qnn.training.train (any ParameterStore) and the batched loop fit() runs are two
+    # loops over the same steps: with the same streams they give the same model.
+    from qnn.executor import Executor
+    from qnn.fit import training_streams
+    from qnn.stores import make_store
+    from qnn.training import train
+
+    arch = "compact"
+    dac = DACConfig(bits=5, mismatch_sigma=0.02, chip_seed=4)
+    recipe = TrainingRecipe(quantizer=quantizer, epochs=4)
+    kw = dict(n_classes=iris.n_classes, x_val=iris.X_val, y_val=iris.y_val)
+    batched = fit(arch, iris.X_train, iris.y_train, recipe=recipe,
+                  device=Device(angle_dac=dac), seed=3, **kw)
+    streams = training_streams(3)
+    store = make_store(quantizer, dac, seed=streams.rounding,
+                       virtual=Architecture("compact", 4, 2, ("y", "z")).virtual_params())
+    generic = train(Executor(arch), iris.X_train, iris.y_train, seed=streams.training,
+                    store=store, epochs=recipe.epochs, **kw)
+    np.testing.assert_array_equal(generic.theta, batched.theta)
+    assert generic.epoch == batched.epoch
+    np.testing.assert_array_equal(generic.loss_history, batched.history.loss_history)
+    np.testing.assert_array_equal(generic.val_loss_history, batched.history.val_loss_history)
