@@ -145,8 +145,6 @@ def evaluate_realized(arch: str | Architecture, device: Device, codes: np.ndarra
     arch = get_architecture(arch)
     real = realized_hardware(arch, device)
     shots = device.measurement.shots
-    if shots and rng is None:
-        raise ValueError(f"rng: a device with {shots} shots needs a seeded generator, got None")
     base = Executor(arch, encode=real.encode, noise=real.noise, channels=real.channels,
                     shots=shots, rng=rng if shots else None)
     # The executor rounds angles to their nearest codes, and a code's own nominal

@@ -111,12 +111,6 @@ class DACConfig:
         return math.isinf(self.bits)
 
     @property
-    def is_ideal(self) -> bool:
-        """No mismatch, gain error, offset or noise: codes play their nominal angles."""
-        return (self.mismatch_sigma == 0 and self.gain_error == 0 and self.offset_rad == 0
-                and self.noise_rms_rad == 0)
-
-    @property
     def has_static_errors(self) -> bool:
         """Mismatch, gain error or offset: the codes' levels differ from their nominal angles."""
         return self.mismatch_sigma != 0 or self.gain_error != 0 or self.offset_rad != 0
@@ -155,10 +149,9 @@ class DACConfig:
 
 @functools.lru_cache(maxsize=128)
 def _grid(dac: DACConfig) -> AngleGrid:
-    from hardware_models.dac import DAC
     from qnn.quantizers import AngleGrid
 
-    return AngleGrid(DAC(dac.spec(), rng=dac.rng()))
+    return AngleGrid(dac)
 
 
 @dataclass(frozen=True)
@@ -322,11 +315,6 @@ class Device:
                              "is correlated and not averaged")
 
     @property
-    def chip_seed(self) -> int:
-        """The chip: seed of the angle DAC's mismatch draw."""
-        return self.angle_dac.chip_seed
-
-    @property
     def samples_per_pulse(self) -> int:
         """DAC samples in one single-qubit pulse, ``round(gate_1q_s * sample_rate_hz)``, >= 1."""
         return max(1, round(self.qubit.gate_1q_s * self.stack.sample_rate_hz))
@@ -356,16 +344,15 @@ class Device:
                            readout_error=m.readout_error, idle=q.idle_decoherence,
                            angle_noise_rms_rad=self.pulse_angle_noise_rad(self.angle_dac),
                            encoding_noise_rms_rad=self.pulse_angle_noise_rad(self.encoding_dac))
-        ideal = (q.t1_s is None and q.t2_s is None and q.cnot_error == 0
-                 and m.readout_error == (0.0, 0.0) and noise.angle_noise_rms_rad == 0
-                 and noise.encoding_noise_rms_rad == 0)
-        return None if ideal else noise
+        # A model with nothing but the durations and the idle flag adds no noise.
+        nothing = NoiseModel(gate_1q_s=q.gate_1q_s, gate_2q_s=q.gate_2q_s,
+                             idle=q.idle_decoherence)
+        return None if noise == nothing else noise
 
     @property
     def is_ideal(self) -> bool:
         """No noise at all and exact expectation values: the pure-state circuit."""
         return self.noise_model() is None and self.measurement.shots == 0
-
 
 
 def encoding_dac(angle_dac: DACConfig, encode_bits: int | float) -> DACConfig:

@@ -102,6 +102,8 @@ class Executor:
         if self.channels is not None and not isinstance(self.channels, ChannelSet):
             raise ValueError(f"channels: must be a ChannelSet, got "
                              f"{type(self.channels).__name__}")
+        if self.shots and self.rng is None:
+            raise ValueError(f"rng: {self.shots} shots need a seeded generator, got None")
 
     @classmethod
     def for_device(cls, arch: str | Architecture, device: Device, *,
@@ -123,8 +125,6 @@ class Executor:
         if encode is None:
             encode = encoding_hook(device.encoding_dac)
         shots = device.measurement.shots
-        if shots and rng is None:
-            raise ValueError(f"rng: a device with {shots} shots needs a seeded generator, got None")
         return cls(get_architecture(arch), encode=encode, noise=device.noise_model(),
                    shots=shots, rng=rng if shots else None)
 
@@ -141,6 +141,11 @@ class Executor:
         """The same executor with each code's realized process, and optionally a timing."""
         return replace(self, gates=None, channels=channels,
                        timing=timing if timing is not None else self.timing)
+
+    def _require_continuous(self) -> None:
+        if self.gates is not None or self.channels is not None:
+            raise ValueError("gates: gradients need continuous angles; train without realized "
+                             "gates or channels")
 
     def _noise_kwargs(self) -> dict:
         return {"noise": self.noise, "shots": self.shots, "rng": self.rng,
@@ -170,9 +175,7 @@ class Executor:
 
         See :func:`qnn.circuits.value_and_grad`.
         """
-        if self.gates is not None or self.channels is not None:
-            raise ValueError("gates: gradients need continuous angles; train without realized "
-                             "gates or channels")
+        self._require_continuous()
         return value_and_grad(self.arch, x, theta, fn, encode=self.encode,
                               **self._noise_kwargs())
 
@@ -195,9 +198,7 @@ class Executor:
         out : ndarray of shape (M,)
         grad : ndarray of shape (M, n_params)
         """
-        if self.gates is not None or self.channels is not None:
-            raise ValueError("gates: gradients need continuous angles; train without realized "
-                             "gates or channels")
+        self._require_continuous()
         if self.noise is None and not self.shots:
             out, grad = value_and_grad_many(self.arch, x, theta, fn, encode=self.encode)
             return np.asarray(out), grad

@@ -36,7 +36,7 @@ import numpy as np
 
 from hardware_models.validation import check_finite, check_int, check_positive
 from qnn.architectures import Architecture, get_architecture
-from qnn.device import Device
+from qnn.device import MAX_SEED, Device
 from qnn.executor import Executor
 from qnn.model import Readout
 from qnn.stores import StoreDiagnostics, make_store
@@ -131,6 +131,15 @@ class TrainingRecipe:
         check_choice(self.optimizer, OPTIMIZERS, "optimizer")
         check_choice(self.select, SELECTIONS, "select")
 
+    def float_recipe(self) -> TrainingRecipe:
+        """Float training with this recipe's optimisation (:data:`SHARED_FIELDS`).
+
+        Float training reads nothing else, so every recipe that differs only in
+        its quantizer, temperature, schedule or kernel has the same float recipe:
+        one key for the models that can be shared.
+        """
+        return TrainingRecipe(**{name: getattr(self, name) for name in SHARED_FIELDS})
+
 
 @dataclass(frozen=True)
 class FitResult:
@@ -204,7 +213,7 @@ class Streams:
 def training_streams(seed: SeedLike) -> Streams:
     """The :class:`Streams` of a training seed (an int, or a Generator used as the training one)."""
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(
-        check_int("seed", seed, 0, 2**32 - 1))
+        check_int("seed", seed, 0, MAX_SEED))
     children = rng.spawn(5)
     return Streams(rng, children[2], children[3], children[4])
 

@@ -253,12 +253,11 @@ class AngleGrid:
     """
 
     def __init__(self, dac: DACConfig | DAC | int, virtual: np.ndarray | None = None) -> None:
-        from qnn.device import DACConfig
+        from qnn.device import as_dac
 
-        if not isinstance(dac, (DACConfig, DAC)):
-            dac = DACConfig(bits=dac)
-        if isinstance(dac, DACConfig):
-            dac = DAC(dac.spec(), rng=dac.rng())
+        if not isinstance(dac, DAC):
+            config = as_dac(dac)
+            dac = DAC(config.spec(), rng=config.rng())
         if not math.isclose(dac.spec.full_scale, 2.0 * np.pi, rel_tol=1e-12):
             raise ValueError(f"dac: full_scale must be 2*pi rad, got {dac.spec.full_scale!r}")
         self.dac = dac

@@ -34,7 +34,7 @@ from cosim.commands._common import (
     progress_enabled,
 )
 from cosim.errors import CosimInputError
-from qnn.device import ControlStack, Qubit
+from qnn.device import MAX_SEED, ControlStack, Qubit
 from qnn.vocabulary import (
     DAC_ARCHITECTURES,
     DATASETS,
@@ -71,7 +71,8 @@ _RECIPE_FLAGS = {"quantizer": "--quantizer", "temperature": "--temperature",
                  "batch_size": "--batch-size", "optimizer": "--optimizer", "select": "--select",
                  "noisy_training": "--noisy-training"}
 _QUBIT_FLAGS = {"t1_s": "--t1", "t2_s": "--t2", "gate_1q_s": "--gate-1q",
-                "gate_2q_s": "--gate-2q", "cnot_error": "--cnot-error", "idle": "--no-idle"}
+                "gate_2q_s": "--gate-2q", "cnot_error": "--cnot-error",
+                "idle_decoherence": "--no-idle"}
 _MEASUREMENT_FLAGS = {"readout_error": "--readout-error", "shots": "--shots"}
 _DAC_FLAGS = {"bits": "--bits", "architecture": "--dac-architecture",
               "unary_msbs": "--unary-msbs", "mismatch_sigma": "--mismatch-sigma",
@@ -224,10 +225,6 @@ def _check_classes(text: str | None) -> tuple[int, ...] | None:
     return classes
 
 
-def _check_plot(path: str | None) -> Path | None:
-    return check_plot_path(path, "--plot")
-
-
 def _parse_pair(text: str, where: str) -> tuple[float, float]:
     try:
         e0, e1 = (float(t) for t in text.split(","))
@@ -263,12 +260,12 @@ def _validate(args: argparse.Namespace) -> Options:
                               "got none")
     return Options(
         dataset=dataset, arch=arch, classes=_check_classes(args.classes),
-        seed=check_int(args.seed, "--seed", 0, 2**32 - 1), recipe=recipe,
+        seed=check_int(args.seed, "--seed", 0, MAX_SEED), recipe=recipe,
         device=Device(
             angle_dac=angle, encoding_dac=encoding,
             stack=build(ControlStack, {"sample_rate_hz": "--sample-rate"},
                         sample_rate_hz=args.sample_rate),
-            qubit=build(Qubit, {**_QUBIT_FLAGS, "idle_decoherence": "--no-idle"},
+            qubit=build(Qubit, _QUBIT_FLAGS,
                         t1_s=args.t1, t2_s=args.t2, gate_1q_s=args.gate_1q,
                         gate_2q_s=args.gate_2q, cnot_error=args.cnot_error,
                         idle_decoherence=args.idle),
@@ -276,7 +273,7 @@ def _validate(args: argparse.Namespace) -> Options:
                               readout_error=_parse_pair(args.readout_error,
                                                         "--readout-error"))),
         eval_bits=eval_bits,
-        eval_gates=bool(args.eval_gates), plot=_check_plot(args.plot),
+        eval_gates=bool(args.eval_gates), plot=check_plot_path(args.plot),
     )
 
 

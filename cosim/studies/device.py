@@ -23,37 +23,37 @@ from typing import Any
 Config = Mapping[str, Any]
 
 
-def dac_from_config(config: Config, bits: int | None = None) -> Any:
-    """The point's angle DAC (:class:`qnn.device.DACConfig`), at ``bits`` if given."""
+def dac_from_config(config: Config) -> Any:
+    """The point's angle DAC (:class:`qnn.device.DACConfig`)."""
     from qnn.device import DACConfig
 
     d = config["dac"]
-    return DACConfig(bits=d["bits"] if bits is None else bits, architecture=d["architecture"],
-                     unary_msbs=d["unary_msbs"], mismatch_sigma=d["mismatch_sigma"],
-                     gain_error=d.get("gain_error", 0.0), offset_rad=d.get("offset_rad", 0.0),
-                     noise_rms_rad=d.get("noise_rms_rad", 0.0), chip_seed=d["seeds"])
+    return DACConfig(bits=d["bits"], architecture=d["architecture"], unary_msbs=d["unary_msbs"],
+                     mismatch_sigma=d["mismatch_sigma"], gain_error=d["gain_error"],
+                     offset_rad=d["offset_rad"], noise_rms_rad=d["noise_rms_rad"],
+                     chip_seed=d["seeds"])
 
 
 def device_from_config(config: Config) -> Any:
     """The point's :class:`qnn.device.Device`."""
     from qnn.device import ControlStack, Device, Measurement, Qubit, encoding_dac
 
-    s, q, m = config["stack"], config["qubit"], config.get("measurement", {})
+    # Point configs hold every key (the schema fills the defaults), so nothing
+    # here restates a default.
+    s, q, m = config["stack"], config["qubit"], config["measurement"]
     angle = dac_from_config(config)
-    encode_bits = config["dac"].get("encode_bits")
+    encode_bits = config["dac"]["encode_bits"]
     stack = ControlStack(qubits_per_channel=s["multiplexing"],
                          sample_rate_hz=s["sample_rate_hz"], fifo_depth=s["fifo_depth"],
-                         refill_rate_hz=s["refill_rate_hz"],
-                         issue_latency_s=s.get("issue_latency_s", 4e-9),
-                         envelope=s["envelope"], filter=s.get("filter", "none"),
-                         filter_cutoff_hz=s.get("filter_cutoff_hz"))
+                         refill_rate_hz=s["refill_rate_hz"], issue_latency_s=s["issue_latency_s"],
+                         envelope=s["envelope"], filter=s["filter"],
+                         filter_cutoff_hz=s["filter_cutoff_hz"])
     qubit = Qubit(levels=q["levels"], t1_s=q["t1_s"], t2_s=q["t2_s"], gate_1q_s=q["gate_1q_s"],
                   gate_2q_s=q["gate_2q_s"], anharmonicity_hz=q["anharmonicity_hz"],
-                  cnot_error=q.get("cnot_error", 0.0),
-                  idle_decoherence=q.get("idle_decoherence", True),
-                  drag=q.get("drag", False), drag_bits=q.get("drag_bits", 8))
-    measurement = Measurement(readout_error=(m.get("readout_e0", 0.0), m.get("readout_e1", 0.0)),
-                              shots=m.get("shots", 0))
+                  cnot_error=q["cnot_error"], idle_decoherence=q["idle_decoherence"],
+                  drag=q["drag"], drag_bits=q["drag_bits"])
+    measurement = Measurement(readout_error=(m["readout_e0"], m["readout_e1"]),
+                              shots=m["shots"])
     return Device(angle_dac=angle,
                   encoding_dac=encoding_dac(angle, math.inf if encode_bits is None
                                             else encode_bits),
@@ -67,9 +67,9 @@ def recipe_from_config(config: Config) -> Any:
     w = config["workload"]
     return TrainingRecipe(quantizer=w["quantizer"], temperature=w["temperature"],
                           temperature_final=w["temperature_final"], schedule=w["schedule"],
-                          kernel=w.get("kernel", "tilt"), epochs=w["epochs"], lr=w["lr"],
+                          kernel=w["kernel"], epochs=w["epochs"], lr=w["lr"],
                           batch_size=w["batch_size"], optimizer=w["optimizer"],
-                          select=w["select"], noisy_training=w.get("noisy_training", False))
+                          select=w["select"], noisy_training=w["noisy_training"])
 
 
 @functools.lru_cache(maxsize=64)
@@ -84,7 +84,7 @@ def task_from_config(config: Config) -> Any:
     from qnn import get_architecture
 
     w = config["workload"]
-    classes = w.get("classes")
+    classes = w["classes"]
     return _load(w["dataset"], w["seeds"], get_architecture(w["arch"]).n_qubits,
                  None if classes is None else tuple(classes))
 

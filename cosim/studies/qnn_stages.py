@@ -116,13 +116,13 @@ def _float_key(config: Config) -> tuple:
 
     w = config["workload"]
     device = device_from_config(config)
-    recipe = replace(recipe_from_config(config), quantizer="none")
+    recipe = recipe_from_config(config).float_recipe()
     # Float training reads only the encoding DAC (and, trained under noise, the
     # qubits and measurement); the angle DAC is the ideal float one, so every
     # bit width and chip shares the model.
     float_device = (replace(device, angle_dac=DACConfig()) if recipe.noisy_training
                     else Device(angle_dac=DACConfig(), encoding_dac=device.encoding_dac))
-    classes = w.get("classes")
+    classes = w["classes"]
     return (w["dataset"], w["arch"], w["seeds"], None if classes is None else tuple(classes),
             recipe, float_device)
 
@@ -130,7 +130,7 @@ def _float_key(config: Config) -> tuple:
 def _fit_key(config: Config) -> tuple:
     """The arguments of the point's quantized training."""
     w = config["workload"]
-    classes = w.get("classes")
+    classes = w["classes"]
     return (w["dataset"], w["arch"], w["seeds"], None if classes is None else tuple(classes),
             recipe_from_config(config), device_from_config(config))
 
@@ -161,13 +161,12 @@ def group_key(config: Config) -> Hashable | None:
     may differ.
     """
     from qnn.fit import SHARED_FIELDS
+    from qnn.ptq import encoding_hook
 
     if not {"train", "ptq", "hardware"} & set(config["stages"]):
         return None
     dataset, arch, seed, classes, recipe, device = _fit_key(config)
     shared = tuple(getattr(recipe, name) for name in SHARED_FIELDS)
-    from qnn.ptq import encoding_hook
-
     noise = (device.noise_model(), device.measurement) if recipe.noisy_training else None
     # The encoding as training plays it (None for every ideal encoding DAC).
     return dataset, arch, seed, classes, shared, encoding_hook(device.encoding_dac), noise

@@ -70,3 +70,17 @@ def test_stochastic_rounding_moves_the_codes_at_6_bits() -> None:
     assert m["train_deadlocked"] == 0 and m["train_displacement_ratio"] > 0.5
     assert 0 < m["train_updates_applied_fraction"] < 1
     assert 0 <= m["train_epoch"] < 5 and np.isfinite(m["train_loss"])
+
+
+def test_float_model_is_shared_across_what_float_training_ignores() -> None:
+    # Temperature and kernel only drive stochastic rounding: every point below reads
+    # the same float model (TrainingRecipe.float_recipe), trained once.
+    data = {"dac": {"bits": 6}, "workload": {"dataset": "iris", "epochs": 3,
+                                             "quantizer": "none", "temperature": [0.5, 1.0],
+                                             "kernel": ["tilt", "boltzmann"]},
+            "study": {"stages": ["ptq"]}}
+    scores = {qnn_stages.ptq_stage(p, {})["ptq_accuracy"]
+              for p in parse_scenario(data).points()}
+    info = qnn_stages._float_model_for.cache_info()
+    assert (info.misses, info.hits) == (1, 3)
+    assert len(scores) == 1
