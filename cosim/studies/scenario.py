@@ -270,21 +270,31 @@ def _coerce(key: Key, value: Any, where: str) -> Any:
     return value
 
 
+# The device fields that relate pulse-level keys, and the keys that spell them.
+_PULSE_PATHS = {"filter": "stack.filter", "filter_cutoff_hz": "stack.filter_cutoff_hz",
+                "drag": "qubit.drag", "levels": "qubit.levels",
+                "noise_rms_rad": "dac.noise_rms_rad", "bits": "dac.bits"}
+
+
 def _check_pulse_relations(v: dict[str, tuple[Any, ...]]) -> None:
-    """What the pulse-level compilation of stage hardware can take."""
-    if any(f != "none" for f in v["stack.filter"]) and None in v["stack.filter_cutoff_hz"]:
-        raise CosimInputError("stack.filter_cutoff_hz", "must be a number > 0 with "
-                              f"stack.filter {max(v['stack.filter'])}, got null")
-    if True in v["qubit.drag"] and 2 in v["qubit.levels"]:
-        raise CosimInputError("qubit.drag", "needs qubit.levels 3 (a two-level qubit cannot "
-                              "leak), got levels 2")
-    if max(v["dac.noise_rms_rad"]) > 0:
-        if 3 in v["qubit.levels"]:
-            raise CosimInputError("dac.noise_rms_rad", "must be 0 with qubit.levels 3: the "
-                                  "three-level (QuTiP) solver cannot average DAC noise")
-        if any(f != "none" for f in v["stack.filter"]):
-            raise CosimInputError("dac.noise_rms_rad", "must be 0 with a stack.filter: noise "
-                                  "through the filter is correlated and not averaged")
+    """What the pulse-level compilation can take, as :class:`qnn.device.Device` states it.
+
+    The rules (a filter needs a cutoff, DRAG needs three levels, DAC noise
+    neither a filter nor three levels) live on the device; every combination
+    of these keys' values is built once as a device, and a refusal names the key.
+    """
+    from qnn.device import ControlStack, DACConfig, Device, Qubit
+
+    paths = tuple(_PULSE_PATHS.values())
+    for combo in itertools.product(*(v[p] for p in paths)):
+        f, cutoff, drag, levels, noise, bits = combo
+        try:
+            Device(angle_dac=DACConfig(bits=bits, noise_rms_rad=noise),
+                   stack=ControlStack(filter=f, filter_cutoff_hz=cutoff),
+                   qubit=Qubit(levels=levels, drag=drag))
+        except ValueError as exc:
+            field, _, message = str(exc).partition(": ")
+            raise CosimInputError(_PULSE_PATHS.get(field, field), message) from None
 
 
 def _check_relations(scenario: Scenario) -> None:
