@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -112,11 +112,12 @@ def realized_hardware(arch: Architecture, device: Device) -> Realized:
     enc = device.encoding_dac
     encode = None if math.isinf(enc.bits) else channel_encoding(
         _compiled(enc, pulse, model, filt, drag, emitted, spec.phase_bits))
-    q, m = device.qubit, device.measurement
-    noise = NoiseModel(t1_s=q.t1_s, t2_s=q.t2_s, gate_1q_s=channels.duration_s,
-                       gate_2q_s=spec.twoq_ticks / spec.sample_rate_hz,
-                       cnot_depolarizing=q.cnot_error, readout_error=m.readout_error,
-                       idle=q.idle_decoherence)
+    # The device's own model for what is not a pulse; the pulses' decoherence and
+    # DAC noise are in the compiled processes, on the durations the stack plays.
+    base = device.noise_model() or NoiseModel(idle=device.qubit.idle_decoherence)
+    noise = replace(base, gate_1q_s=channels.duration_s,
+                    gate_2q_s=spec.twoq_ticks / spec.sample_rate_hz,
+                    angle_noise_rms_rad=0.0, encoding_noise_rms_rad=0.0)
     return Realized(channels, encode, noise,
                     tuple(scheduled_timing(result, arch, c) for c in range(copies)), result)
 
