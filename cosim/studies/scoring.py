@@ -325,12 +325,20 @@ def series_labels(configs: Mapping[str, Mapping[str, Any]], always: Sequence[str
             ) -> dict[str, str]:
     """Short series labels: the keys whose values differ between the configs.
 
-    The ``always`` keys come first; they alone label a single config.
+    The ``always`` keys come first; they alone label a single config. A key
+    whose value follows from the keys before it (``workload.data_digest`` from
+    the data set) tells no two series apart and is left out.
     """
     flat = {f: flatten(c) for f, c in configs.items()}
     first = next(iter(flat.values()), {})
     varying = [k for k in first if len({json.dumps(c.get(k)) for c in flat.values()}) > 1]
-    keys = [k for k in always if k in varying] + [k for k in varying if k not in always]
+    keys: list[str] = []
+    for k in [k for k in always if k in varying] + [k for k in varying if k not in always]:
+        groups: dict[str, set[str]] = defaultdict(set)
+        for c in flat.values():
+            groups[json.dumps([c.get(j) for j in keys])].add(json.dumps(c.get(k)))
+        if any(len(values) > 1 for values in groups.values()):
+            keys.append(k)
     keys = keys or list(always)
 
     def part(c: Mapping[str, Any], k: str) -> str:

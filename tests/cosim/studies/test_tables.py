@@ -47,6 +47,27 @@ def test_table_has_one_row_per_bit_width_and_counts_each_seed_once() -> None:
     assert "| 8 |" not in text  # failed points are left out
 
 
+def test_sections_are_labelled_by_what_tells_them_apart() -> None:
+    """The data digest follows from the data set: it labels no section unless it alone
+    separates two (the same data set loaded from other files)."""
+    from cosim.studies.scoring import series_labels
+
+    def config(dataset: str, digest: str, lr: float) -> dict:
+        return {"workload": {"dataset": dataset, "arch": "compact", "data_digest": digest,
+                             "lr": lr}}
+
+    configs = {"a": config("iris", "d1", 0.1), "b": config("mnist", "d2", 0.1),
+               "c": config("iris", "d1", 0.2)}
+    labels = series_labels(configs, always=("workload.dataset", "workload.arch"))
+    assert labels == {"a": "iris / lr=0.1", "b": "mnist / lr=0.1",
+                      "c": "iris / lr=0.2"}
+    configs["d"] = config("iris", "d3", 0.1)
+    labels = series_labels(configs, always=("workload.dataset", "workload.arch"))
+    assert labels["a"] == "iris / data_digest=d1 / lr=0.1"
+    assert labels["d"] == "iris / data_digest=d3 / lr=0.1"
+    assert len(set(labels.values())) == 4
+
+
 def test_no_table_without_training_or_ptq() -> None:
     scenario = parse_scenario({"name": "t"})
     assert tables.results_table(scenario, [_row(4, 0, "none", power_per_qubit_w=1.0)]) is None
