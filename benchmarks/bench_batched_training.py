@@ -40,13 +40,19 @@ def models(n: int) -> tuple[list[TrainingRecipe], list[Device]]:
     return recipes, devices
 
 
-def best_of(fn, repeats: int = 2) -> tuple[float, object]:
-    """Shortest wall time of ``repeats`` runs of ``fn`` and its last result."""
-    best, out = float("inf"), None
+def best_of(fns: tuple, repeats: int = 3) -> tuple[list[float], list[object]]:
+    """Shortest wall time of each of ``fns`` over ``repeats`` interleaved rounds, and
+    each one's last result.
+
+    Interleaving puts both sides through the same spells of a shared machine, whose
+    speed for interpreter-bound work varied by up to 1.8x over seconds here.
+    """
+    best, out = [float("inf")] * len(fns), [None] * len(fns)
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            out[i] = fn()
+            best[i] = min(best[i], time.perf_counter() - t0)
     return best, out
 
 
@@ -71,8 +77,7 @@ def main() -> int:
                     return fit_many(arch, ds.X_train, ds.y_train, recipes=recipes,
                                     devices=devices, **kw)
 
-                t_alone, ref = best_of(alone)
-                t_batch, got = best_of(together)
+                (t_alone, t_batch), (ref, got) = best_of((alone, together))
                 for a, b in zip(ref, got, strict=True):  # type: ignore[arg-type]
                     same = (a.epoch == b.epoch and np.array_equal(a.codes, b.codes)
                             and np.array_equal(a.history.accuracy_history,

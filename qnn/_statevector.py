@@ -66,6 +66,24 @@ def z_table(n_qubits: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
+def _z_pairs(n_qubits: int) -> np.ndarray:
+    """:func:`z_table` with every row twice: the weights of interleaved (re, im) parts."""
+    out = np.repeat(z_table(n_qubits), 2, axis=0)
+    out.setflags(write=False)
+    return out
+
+
+def z_values(psi: np.ndarray) -> np.ndarray:
+    """``<Z_q>`` of states ``(..., 2**n)``: ``|psi|^2 @ z_table``, shape ``(..., n)``.
+
+    One product on the squared, interleaved real and imaginary parts: no
+    temporaries for ``|psi|^2``.
+    """
+    n = psi.shape[-1].bit_length() - 1
+    return (np.ascontiguousarray(psi).view(float) ** 2) @ _z_pairs(n)
+
+
+@lru_cache(maxsize=64)
 def ring_permutation(arch: Architecture) -> tuple[np.ndarray, np.ndarray]:
     """The CNOT ring as a basis permutation.
 
@@ -88,10 +106,25 @@ def ring_permutation(arch: Architecture) -> tuple[np.ndarray, np.ndarray]:
 
 
 @lru_cache(maxsize=64)
-def _ring_pairs(arch: Architecture) -> np.ndarray:
-    """Flat indices of ``(dest[i], dest[j])`` in a ``2**n x 2**n`` matrix, row-major."""
+def _reduction_index(arch: Architecture) -> np.ndarray:
+    """Where each wire's reduced transition matrix reads a flattened ``D x D`` product.
+
+    ``index[q, j, k, r]`` is the flat position of ``(dest[a j b], dest[a k b])``,
+    ``r = a * R + b`` running over the other wires' values ``a`` (wires before
+    ``q``) and ``b`` (the ``R = 2**(n-1-q)`` values of the wires after it): summing
+    over ``r`` traces out every wire but ``q`` and undoes the ring, in one gather.
+    """
+    n = arch.n_qubits
+    dim = 1 << n
     _, dest = ring_permutation(arch)
-    out = (dest[:, None] * len(dest) + dest).ravel()
+    r = np.arange(dim // 2)
+    out = np.empty((n, 2, 2, dim // 2), dtype=np.intp)
+    for q in range(n):
+        right = 1 << (n - 1 - q)
+        a, b = np.divmod(r, right)
+        for j in range(2):
+            for k in range(2):
+                out[q, j, k] = dest[(a * 2 + j) * right + b] * dim + dest[(a * 2 + k) * right + b]
     out.setflags(write=False)
     return out
 
@@ -117,6 +150,35 @@ def product_state(columns: np.ndarray, dtype: type = complex) -> np.ndarray:
     return np.ascontiguousarray(state, dtype=dtype)
 
 
+def _kron(flat: np.ndarray) -> np.ndarray:
+    """Kronecker products ``u_0 (x) u_1 (x) ...`` of stacks ``flat`` of shape ``(X, k, 2, 2)``."""
+    kron = flat[:, 0]
+    for q in range(1, flat.shape[1]):
+        # Entry (r i, c j) = kron[r, c] * u[i, j] (np.kron has no leading batch axes).
+        u, d = flat[:, q], kron.shape[-1]
+        kron = (kron[:, :, None, :, None] * u[:, None, :, None, :]).reshape(len(flat), 2 * d, 2 * d)
+    return kron
+
+
+@lru_cache(maxsize=64)
+def _layer_index(arch: Architecture) -> np.ndarray:
+    """Where entry ``(r, c)`` of a layer matrix sits in ``vec(A) vec(B)^T``, flattened.
+
+    ``A`` and ``B`` are the Kronecker products of the first ``h = n // 2`` wires and of
+    the rest, so ``(A (x) B)[(i k), (j l)] = A[i, j] B[k, l]``; row ``r`` of the layer
+    is row ``src[r]`` of ``A (x) B`` (the ring after the rotations).
+    """
+    n = arch.n_qubits
+    low = n - n // 2
+    src, _ = ring_permutation(arch)
+    dim, mask = 1 << n, (1 << low) - 1
+    rows, cols = np.repeat(src, dim), np.tile(np.arange(dim), dim)
+    i, k, j, m = rows >> low, rows & mask, cols >> low, cols & mask
+    out = (i * (1 << (n - low)) + j) * (1 << 2 * low) + (k << low) + m
+    out.setflags(write=False)
+    return out
+
+
 def layer_matrices(arch: Architecture, unitaries: np.ndarray) -> np.ndarray:
     """Dense ``2**n x 2**n`` matrices of layers: fused rotations, then the ring.
 
@@ -132,24 +194,13 @@ def layer_matrices(arch: Architecture, unitaries: np.ndarray) -> np.ndarray:
     lead = unitaries.shape[:-3]
     n = unitaries.shape[-3]
     flat = unitaries.reshape((-1, n, 2, 2))
-    kron = flat[:, 0]
-    for q in range(1, n):
-        # Kronecker product with wire q: entry (r i, c j) = kron[r, c] * u[i, j]
-        # (np.kron has no leading batch axes). For many matrices, one (i, j)
-        # block at a time is twice as fast as one broadcast product; for a few,
-        # the single call is.
-        u, d = flat[:, q], kron.shape[-1]
-        if len(flat) < 16:
-            out = kron[:, :, None, :, None] * u[:, None, :, None, :]
-        else:
-            out = np.empty((len(flat), d, 2, d, 2), dtype=complex)
-            for i in range(2):
-                for j in range(2):
-                    np.multiply(kron, u[:, i, j, None, None], out=out[:, :, i, :, j])
-        kron = out.reshape(len(flat), 2 * d, 2 * d)
-    src, _ = ring_permutation(arch)
-    # (P K)[j, :] = K[src[j], :]: permuting rows applies the ring after K.
-    return np.take(kron, src, axis=1).reshape(lead + kron.shape[-2:])
+    # Two half-width products and one outer product of their entries, put in
+    # place (ring included) by one gather: the full-width product is written once.
+    a = _kron(flat[:, : n // 2]).reshape(len(flat), -1, 1) if n > 1 else np.ones((len(flat), 1, 1))
+    b = _kron(flat[:, n // 2 :]).reshape(len(flat), 1, -1)
+    dim = 1 << n
+    return np.take((a * b).reshape(len(flat), -1), _layer_index(arch), axis=1).reshape(
+        lead + (dim, dim))
 
 
 def use_dense(n_qubits: int, batch: int | None = None) -> bool:
@@ -211,13 +262,29 @@ class LayerStack:
         if self.dense:
             mats = layer_matrices(arch, unitaries)
             self.mats = np.moveaxis(mats, -3, 0) if models else mats
-            self._conj: dict[int, np.ndarray] = {}
 
     def forward(self, state: np.ndarray) -> np.ndarray:
-        """Run every layer on ``(..., B, 2**n)`` batches."""
+        """Run every layer on ``(..., B, 2**n)`` batches.
+
+        With the dense kernel and more states than amplitudes, the layers are
+        first multiplied into the circuit's matrix (``n_layers - 1`` products of
+        ``D x D``), which then runs once on the batch instead of once per layer.
+        """
+        if self.dense and state.shape[-2] > state.shape[-1] and len(self.mats) > 1:
+            circuit = self.mats[0]
+            for mat in self.mats[1:]:
+                circuit = mat @ circuit
+            return state @ circuit.swapaxes(-1, -2)
         for layer in range(len(self.unitaries)):
             state = self.apply(state, layer)
         return state
+
+    def states(self, state: np.ndarray) -> list[np.ndarray]:
+        """The input and the state after every layer (what the adjoint pass walks back)."""
+        out = [state]
+        for layer in range(len(self.unitaries)):
+            out.append(self.apply(out[-1], layer))
+        return out
 
     def apply(self, state: np.ndarray, layer: int) -> np.ndarray:
         """Apply one layer (rotations, then ring)."""
@@ -227,59 +294,59 @@ class LayerStack:
             state = _apply_wire(state, self.unitaries[layer][..., q, :, :], q, self.n)
         return state[..., self.src]
 
-    def undo(self, state: np.ndarray, layer: int) -> np.ndarray:
-        """Apply the inverse of one layer."""
+    def back(self, costate: np.ndarray, layer: int) -> np.ndarray:
+        """Walk a conjugated co-state back through one layer.
+
+        For ``costate = conj(lam)`` returns ``conj(L^dagger lam) = L^T costate``
+        (``L`` the layer): carrying the conjugate makes the dense step one
+        product with the layer's own matrix, with no conjugated copies.
+        """
         if self.dense:
-            if layer not in self._conj:  # the co-state and the state undo each layer
-                self._conj[layer] = self.mats[layer].conj()
-            return state @ self._conj[layer]
-        state = state[..., self.dest]
+            return costate @ self.mats[layer]
+        costate = costate[..., self.dest]
         for q in range(self.n):
             u = self.unitaries[layer][..., q, :, :]
-            state = _apply_wire(state, u.conj().swapaxes(-1, -2), q, self.n)
-        return state
+            costate = _apply_wire(costate, u.swapaxes(-1, -2), q, self.n)
+        return costate
 
     @staticmethod
-    def transition_product(phi: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    def transition_product(phi: np.ndarray, costate: np.ndarray) -> np.ndarray:
         """``phi^T conj(lam)`` of ``(..., B, D)`` batches: the batch-summed ``(..., D, D)``.
 
-        The dense kernel sums over the batch first, then undoes the ring on
-        this small matrix instead of on both batches (:meth:`reduce_transitions`).
+        ``costate`` is ``conj(lam)`` (:meth:`back`). The dense kernel sums over
+        the batch first, then undoes the ring on this small matrix instead of on
+        both batches (:meth:`reduce_transitions`).
         """
-        return phi.swapaxes(-1, -2) @ lam.conj()
+        return phi.swapaxes(-1, -2) @ costate
 
     def reduce_transitions(self, t: np.ndarray) -> np.ndarray:
         """Per-wire reduced transition matrices ``(..., n, 2, 2)`` of products ``(..., D, D)``.
 
-        Any leading axes (models, layers) are reduced in one pass.
+        Any leading axes (models, layers) are reduced in one gather and one sum
+        (:func:`_reduction_index`).
         """
-        n, dim, lead = self.n, 1 << self.n, t.shape[:-2]
-        out = np.empty(lead + (n, 2, 2), dtype=complex)
-        # t[..., dest[:, None], dest] as one gather on the flattened D x D.
-        t = np.take(t.reshape(lead + (dim * dim,)), _ring_pairs(self.arch), axis=-1)
-        for q in range(n):
-            left, right = 1 << q, dim >> (q + 1)
-            out[..., q, :, :] = np.einsum(
-                "...ajbakb->...jk", t.reshape(lead + (left, 2, right, left, 2, right)))
-        return out
+        index = _reduction_index(self.arch)
+        lead = t.shape[:-2]
+        flat = t.reshape(lead + (t.shape[-1] * t.shape[-2],))
+        return np.take(flat, index.ravel(), axis=-1).reshape(lead + index.shape).sum(axis=-1)
 
-    def wire_transitions(self, phi: np.ndarray, lam: np.ndarray, layer: int) -> np.ndarray:
+    def wire_transitions(self, phi: np.ndarray, costate: np.ndarray, layer: int) -> np.ndarray:
         """Reduced transition matrices between rotations and ring of ``layer``.
 
-        Given the batch ``phi`` and co-state ``lam`` just *after* ``layer``
-        (ring included), both ``(..., B, 2**n)``, returns ``M`` of shape
-        ``(..., n, 2, 2)`` with
+        Given the batch ``phi`` and the conjugated co-state ``costate = conj(lam)``
+        just *after* ``layer`` (ring included), both ``(..., B, 2**n)``, returns
+        ``M`` of shape ``(..., n, 2, 2)`` with
         ``M[q, j, i] = sum_b sum_rest phi'_b[.., j, ..] * conj(lam'_b[.., i, ..])``,
         where primes denote the states with the ring undone and ``j``, ``i``
         index wire ``q``.
         """
         if self.dense:
-            return self.reduce_transitions(self.transition_product(phi, lam))
+            return self.reduce_transitions(self.transition_product(phi, costate))
         n = self.n
         lead = phi.shape[:-2]
         out = np.empty(lead + (n, 2, 2), dtype=complex)
         phi = phi[..., self.dest].reshape(-1, *phi.shape[-2:])
-        lam = lam[..., self.dest].conj().reshape(phi.shape)
+        lam = costate[..., self.dest].reshape(phi.shape)
         flat = out.reshape(-1, n, 2, 2)
         # One model at a time: einsum sums a stack in another order than one
         # model, and this kernel is for wide circuits, where the loop is cheap.

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from qnn._heap import keep_freed_memory
 from qnn._store_batch import LiveStore, StoreBatch
 from qnn.executor import Executor
 from qnn.model import Readout
@@ -76,6 +77,7 @@ def train_many(
         The quantized models' codes at the end of every epoch.
     """
     start = time.perf_counter()
+    keep_freed_memory()  # the step's arrays are reused, not faulted in again (qnn._heap)
     # Tiny matrices: a second BLAS thread never helps (see qnn.training.train).
     with threadpool_limits(limits=1, user_api="blas"):
         history, codes, n_steps = _loop(executors, x, y, x_val, y_val, epochs, batch_size,

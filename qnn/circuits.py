@@ -40,9 +40,10 @@ import numpy as np
 
 from hardware_models.validation import as_generator, check_int
 from qnn import _density
-from qnn._statevector import LayerStack, pauli, product_state, z_table
+from qnn._statevector import LayerStack, product_state, z_table, z_values
+from qnn._su2 import Rotations
 from qnn.architectures import Architecture, get_architecture
-from qnn.gateset import GateSet, rotation
+from qnn.gateset import GateSet
 from qnn.noise import ChannelSet, NoiseModel, Timing
 from qnn.vocabulary import nearest_codes
 
@@ -125,15 +126,6 @@ def _encoded_columns(x: np.ndarray, encode: Encoder | None) -> np.ndarray:
     return u[..., :, 0]  # U|0> is the first column
 
 
-def rotation_matrices(arch: Architecture, theta: np.ndarray) -> np.ndarray:
-    """Ideal rotations of every parameter, shape ``(..., n_layers, n_qubits, n_rot, 2, 2)``.
-
-    ``theta`` has shape ``(..., n_params)``; leading axes index models.
-    """
-    t = theta.reshape(theta.shape[:-1] + (arch.n_layers, arch.n_qubits, len(arch.rotations)))
-    return np.stack([rotation(a, t[..., g]) for g, a in enumerate(arch.rotations)], axis=-3)
-
-
 def fuse(mats: np.ndarray) -> np.ndarray:
     """Fuse each wire's rotations in a layer: ``U = R_last @ ... @ R_first``.
 
@@ -151,70 +143,38 @@ def fuse(mats: np.ndarray) -> np.ndarray:
     return u
 
 
-def _times_pauli(v: np.ndarray, axis: str) -> np.ndarray:
-    """``v @ sigma_axis`` for stacked 2x2 ``v``: a column swap and sign or ``i`` factors.
-
-    Exactly the matrix product's values (each entry is one term times 1 or
-    ``+-i`` plus terms times 0), without a BLAS call per 2x2.
-    """
-    out = np.empty_like(v)
-    if axis == "x":
-        out[..., 0], out[..., 1] = v[..., 1], v[..., 0]
-    elif axis == "y":
-        out[..., 0], out[..., 1] = 1j * v[..., 1], -1j * v[..., 0]
-    else:
-        out[..., 0], out[..., 1] = v[..., 0], -v[..., 1]
-    return out
-
-
-def _rotated_generators(arch: Architecture, mats: np.ndarray) -> np.ndarray:
-    """``H[..., l, q, g] = V sigma_g V^dagger`` with ``V`` the rotations after gate ``g``.
-
-    Then ``dU/dtheta_g = -(i/2) H U`` for the fused ``U`` of that wire and layer.
-    The last gate has ``V = 1``, so its ``H`` is its Pauli matrix.
-    """
-    last = len(arch.rotations) - 1
-    h = np.empty_like(mats)
-    h[..., last, :, :] = pauli(arch.rotations[last])
-    v = mats[..., last, :, :]
-    for g in reversed(range(last)):
-        h[..., g, :, :] = _times_pauli(v, arch.rotations[g]) @ v.conj().swapaxes(-1, -2)
-        if g:
-            v = v @ mats[..., g, :, :]
-    return h
-
-
 def _pure_value_and_grad(
     arch: Architecture, x: np.ndarray, theta: np.ndarray,
     fn: Callable[[np.ndarray], tuple[T, np.ndarray]], encode: Encoder | None,
 ) -> tuple[T, np.ndarray]:
     """Adjoint value and gradient on the pure-state circuit; ``theta`` ``(..., n_params)``."""
     lead = theta.shape[:-1]
-    mats = rotation_matrices(arch, theta)
-    stack = LayerStack(arch, fuse(mats), batch=len(x))
+    rotations = Rotations(arch, theta)
+    stack = LayerStack(arch, rotations.unitaries(), batch=len(x))
     zt = z_table(arch.n_qubits)
 
-    psi = stack.forward(encoding_state(arch, x, encode))
-    out, cotangent = fn((psi.real**2 + psi.imag**2) @ zt)
-    lam = psi * (np.asarray(cotangent, dtype=float) @ zt.T)
+    states = stack.states(encoding_state(arch, x, encode))
+    psi = states[-1]
+    out, cotangent = fn(z_values(psi))
+    # The co-state lam = C psi is carried conjugated (LayerStack.back).
+    costate = psi.conj() * (np.asarray(cotangent, dtype=float) @ zt.T)
     dim = psi.shape[-1]
     # Dense: every layer's batch-summed product first, then one reduction of all.
     trans = np.empty(lead + ((arch.n_layers, dim, dim) if stack.dense else
                              (arch.n_layers, arch.n_qubits, 2, 2)), dtype=complex)
-    phi = psi
     for layer in reversed(range(arch.n_layers)):
+        # The forward pass kept the state after every layer: no undoing it.
+        phi = states[layer + 1]
         if stack.dense:
-            trans[..., layer, :, :] = stack.transition_product(phi, lam)
+            trans[..., layer, :, :] = stack.transition_product(phi, costate)
         else:
-            trans[..., layer, :, :, :] = stack.wire_transitions(phi, lam, layer)
+            trans[..., layer, :, :, :] = stack.wire_transitions(phi, costate, layer)
         if layer:
-            phi = stack.undo(phi, layer)
-            lam = stack.undo(lam, layer)
+            costate = stack.back(costate, layer)
     if stack.dense:
         trans = stack.reduce_transitions(trans)
     # d/dtheta sum_b <psi|C|psi> = 2 Re tr(dU U^dag M) = Im tr(H M), dU U^dag = -iH/2.
-    grad = np.einsum("...lqgij,...lqji->...lqg", _rotated_generators(arch, mats), trans).imag
-    return out, grad.reshape(lead + (-1,))
+    return out, rotations.gradient(trans)
 
 
 # -- public API --------------------------------------------------------------------------------
@@ -255,7 +215,7 @@ def expectation_z_unitaries(
 def _unitary_values(arch: Architecture, x: np.ndarray, unitaries: np.ndarray,
                     encode: Encoder | None) -> np.ndarray:
     psi = LayerStack(arch, unitaries, batch=len(x)).forward(encoding_state(arch, x, encode))
-    return (psi.real**2 + psi.imag**2) @ z_table(arch.n_qubits)
+    return z_values(psi)
 
 
 def expectation_z(
@@ -301,7 +261,7 @@ def expectation_z(
     theta = _check_theta(arch, theta)
     plan, shots, rng = _noise_plan(arch, noise, timing, shots, rng)
     if plan is None:
-        return expectation_z_unitaries(arch, x, fuse(rotation_matrices(arch, theta)),
+        return expectation_z_unitaries(arch, x, Rotations(arch, theta).unitaries(),
                                        encode=encode)
     x = _check_x(arch, x)
     products = _density.Products(
@@ -435,7 +395,8 @@ def expectation_z_many(
     """Ideal ``<Z_q>`` of ``M`` models (``theta`` of shape ``(M, n_params)``), ``(M, B, n)``."""
     arch = get_architecture(arch)
     theta = _check_theta(arch, theta, models=True)
-    return _unitary_values(arch, _check_x(arch, x), fuse(rotation_matrices(arch, theta)), encode)
+    return _unitary_values(arch, _check_x(arch, x), Rotations(arch, theta).unitaries(),
+                           encode)
 
 
 def gate_matrices(arch: Architecture, codes: np.ndarray, gateset: GateSet) -> np.ndarray:

@@ -148,6 +148,15 @@ def test_values_match_dense_reference(arch: Architecture) -> None:
                                atol=1e-10)
 
 
+@pytest.mark.parametrize("arch", ARCHS[:3], ids=ARCH_IDS[:3])
+def test_batches_larger_than_the_state_run_the_circuit_matrix(arch: Architecture) -> None:
+    """More samples than amplitudes: the layers are multiplied into one matrix first."""
+    rng = np.random.default_rng(12)
+    x, theta = random_inputs(arch, rng, batch=2**arch.n_qubits + 3)
+    np.testing.assert_allclose(expectation_z(arch, x, theta), reference_z(arch, x, theta),
+                               atol=1e-10)
+
+
 @pytest.mark.parametrize("dense_max", [0, 16])
 def test_both_kernels_agree(monkeypatch: pytest.MonkeyPatch, dense_max: int) -> None:
     arch = ARCHS[1]
