@@ -285,10 +285,11 @@ class QNNClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "theta_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         z = self.executor_.values(self._angles(X), self.theta_)
-        return Readout(len(self.classes_)).proba(z)
+        return Readout(len(self.classes_)).decision_proba(z)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Most probable class of each sample."""
+        """Most probable class of each sample (of near-tied ones the lowest:
+        :meth:`Readout.decision_proba`)."""
         proba = self.predict_proba(X)  # checks fitted before classes_ is touched
         return self.classes_[np.argmax(proba, axis=1)]
 

@@ -215,8 +215,7 @@ class Executor:
             return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
         z = expectation_z_many(self.arch, x, theta, encode=self.encode)
         loss, _ = readout.loss_and_cotangent(z, y)
-        accuracy = np.mean(np.argmax(readout.proba(z), axis=-1) == y, axis=-1)
-        return np.asarray(loss, dtype=float), accuracy
+        return np.asarray(loss, dtype=float), readout.accuracy(z, y)
 
     def evaluate(
         self, x: np.ndarray, y: np.ndarray, theta: np.ndarray, readout: Readout
@@ -224,5 +223,4 @@ class Executor:
         """Mean cross-entropy (nats) and accuracy of the angles ``theta`` on ``(x, y)``."""
         z = self.values(x, theta)
         loss, _ = readout.loss_and_cotangent(z, y)
-        accuracy = float(np.mean(np.argmax(readout.proba(z), axis=1) == y))
-        return float(loss), accuracy
+        return float(loss), float(readout.accuracy(z, y))

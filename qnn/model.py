@@ -34,6 +34,12 @@ from qnn.circuits import expectation_z, value_and_grad
 READOUT_SCALE = 8.0
 # Probabilities are clipped away from 0 and 1 before the log.
 _EPS = 1e-12
+#: Class probabilities within this of the largest tie, and a tie goes to the lowest
+#: class (what exact arithmetic gives at p = 0.5). A smaller margin is rounding
+#: noise: a circuit at angles that are multiples of pi/2 can give <Z_0> = 0
+#: exactly, which the arithmetic returns as +-1e-17, and an accuracy must not
+#: depend on which matrix kernel rounded last.
+TIE_TOLERANCE = 1e-9
 
 
 def _expit(x: np.ndarray) -> np.ndarray:
@@ -88,6 +94,28 @@ class Readout:
         logits = logits - logits.max(axis=-1, keepdims=True)
         e = np.exp(logits)
         return e / e.sum(axis=-1, keepdims=True)
+
+    def decision_proba(self, z: np.ndarray) -> np.ndarray:
+        """:meth:`proba` with near-ties made exact: the classes within
+        :data:`TIE_TOLERANCE` of the most probable share their mean probability."""
+        p = self.proba(z)
+        tied = p >= p.max(axis=-1, keepdims=True) - TIE_TOLERANCE
+        counts = tied.sum(axis=-1, keepdims=True)
+        if np.all(counts == 1):
+            return p
+        shared = np.where(tied, p, 0.0).sum(axis=-1, keepdims=True) / counts
+        return np.where(tied & (counts > 1), shared, p)
+
+    def predict(self, z: np.ndarray) -> np.ndarray:
+        """Predicted class of each sample, ``(..., B)``, from ``z`` of shape ``(..., B, n)``.
+
+        The most probable class (:meth:`decision_proba`); of tied classes, the lowest.
+        """
+        return np.argmax(self.decision_proba(z), axis=-1)
+
+    def accuracy(self, z: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Fraction of samples whose :meth:`predict` is ``y``, ``(...)`` (one per model)."""
+        return np.mean(self.predict(z) == y, axis=-1)
 
     def loss_and_cotangent(self, z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Mean cross-entropy and its gradient with respect to ``z``.

@@ -226,7 +226,7 @@ def post_training_quantization(
 
     def score(z: np.ndarray) -> tuple[float, float]:
         loss, _ = readout.loss_and_cotangent(z, y)
-        return float(np.mean(np.argmax(readout.proba(z), axis=1) == y)), loss
+        return float(readout.accuracy(z, y)), loss
 
     float_acc, float_loss = score(executor.values(x, theta))
     figures = [

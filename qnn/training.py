@@ -227,10 +227,12 @@ def train(
         A name, or an optimizer object (then ``lr`` is ignored).
     select : {"best_loss", "best_val", "last"}, default=DEFAULT_SELECT
         Which epoch's angles to return. ``best_loss``: the lowest mean
-        cross-entropy over the training and validation samples pooled (ties:
-        the earlier epoch); without validation data, over the training set.
+        cross-entropy over the training and validation samples pooled (ties,
+        within :data:`SELECT_LOSS_TOLERANCE` nats per sample: the earlier
+        epoch); without validation data, over the training set.
         ``best_val``: the best validation accuracy (ties: the lower validation
-        loss, then the earlier epoch); without validation data, the last.
+        loss, within the same tolerance, then the earlier epoch); without
+        validation data, the last.
         ``last``: the last.
     seed : int or numpy.random.Generator, default=0
         Drives the initial angles and the per-epoch shuffles.
@@ -289,6 +291,13 @@ def train(
     )
 
 
+#: Losses within this many nats per sample of the lowest tie, and the earliest epoch
+#: wins. Codes that differ only in parameters the readout cannot see (an RZ just
+#: before the CNOT ring and the Z readout) give the same loss up to rounding, so
+#: without it the pick among them would depend on which matrix kernel rounded last.
+SELECT_LOSS_TOLERANCE = 1e-9
+
+
 def _selected_epoch(
     history: dict[str, list[Any]], select: str, *, n_train: int, n_val: int
 ) -> int:
@@ -302,10 +311,18 @@ def _selected_epoch(
         pooled = np.asarray(history["loss"]) * n_train
         if n_val:
             pooled = pooled + np.asarray(history["val_loss"]) * n_val
-        return int(np.argmin(pooled))  # argmin: ties go to the earliest epoch
+        return _earliest_lowest(pooled, SELECT_LOSS_TOLERANCE * (n_train + n_val))
     if select == "last" or not n_val:
         return n - 1
-    return min(range(n), key=lambda i: (-history["val_acc"][i], history["val_loss"][i], i))
+    acc = np.asarray(history["val_acc"])
+    val_loss = np.where(acc == acc.max(), np.asarray(history["val_loss"]), np.inf)
+    return _earliest_lowest(val_loss, SELECT_LOSS_TOLERANCE)
+
+
+def _earliest_lowest(values: np.ndarray, tolerance: float) -> int:
+    """The earliest index whose value is within ``tolerance`` of the lowest."""
+    within = np.flatnonzero(values <= np.min(values) + tolerance)
+    return int(within[0]) if len(within) else int(np.argmin(values))
 
 
 def _loop(

@@ -77,3 +77,36 @@ def test_readout_validation() -> None:
 
     with pytest.raises(ValueError, match="^n_classes: must be <= n_qubits"):
         Readout(5).check(get_architecture("compact"))
+
+
+def test_rounding_noise_at_the_boundary_is_a_tie_for_the_lowest_class() -> None:
+    """<Z_0> = 0 exactly (angles at multiples of pi/2) comes out of the arithmetic as
+    +-1e-17; the prediction must be what exact arithmetic gives, class 0."""
+    binary = Readout(2)
+    z = np.array([[0.0, 0.3], [1e-17, 0.3], [-1e-17, 0.3], [-1e-3, 0.3], [1e-3, 0.3]])
+    np.testing.assert_array_equal(binary.predict(z), [0, 0, 0, 1, 0])
+    three = Readout(3)
+    z = np.array([[0.2, 0.2 + 1e-16, -0.5, 0.0],  # wires 0 and 1 tie: class 0
+                  [0.2, 0.2 + 1e-3, -0.5, 0.0],   # a real margin: class 1
+                  [-0.5, 0.2, 0.2 - 1e-16, 0.0]])  # 1 and 2 tie: class 1
+    np.testing.assert_array_equal(three.predict(z), [0, 1, 1])
+    # Stacks of models: one prediction and one accuracy per model.
+    stack = np.stack([z, z[::-1]])
+    np.testing.assert_array_equal(three.predict(stack), [[0, 1, 1], [1, 1, 0]])
+    np.testing.assert_allclose(three.accuracy(stack, np.array([0, 1, 1])), [1.0, 1 / 3])
+
+
+def test_decision_probabilities_make_near_ties_exact() -> None:
+    """What the estimator's predict_proba returns: argmax of it is predict, as
+    scikit-learn requires, and each row still sums to one."""
+    three = Readout(3)
+    z = np.array([[0.2, 0.2 + 1e-16, -0.5, 0.0], [0.2, 0.2 + 1e-3, -0.5, 0.0],
+                  [-0.5, 0.2, 0.2 - 1e-16, 0.0]])
+    p = three.decision_proba(z)
+    assert p[0, 0] == p[0, 1] and p[2, 1] == p[2, 2]
+    np.testing.assert_array_equal(p[1], three.proba(z)[1])  # no tie: untouched
+    np.testing.assert_array_equal(np.argmax(p, axis=-1), three.predict(z))
+    np.testing.assert_allclose(p.sum(axis=-1), 1.0, atol=1e-15)
+    binary = Readout(2)
+    zb = np.array([[1e-17, 0.0], [-1e-17, 0.0], [0.4, 0.0]])
+    np.testing.assert_array_equal(np.argmax(binary.decision_proba(zb), axis=-1), [0, 0, 0])

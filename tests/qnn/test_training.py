@@ -210,3 +210,26 @@ def test_best_val_without_validation_data_returns_the_last_epoch() -> None:
     result = train("compact", x, y, epochs=3, seed=0, select="best_val")
     assert result.epoch == 2
     np.testing.assert_array_equal(result.theta, result.final_theta)
+
+
+def test_losses_equal_up_to_rounding_select_the_earliest_epoch() -> None:
+    """Codes that differ only in parameters the readout cannot see give one loss up to
+    rounding; the earliest of them is chosen, whatever the last bit says."""
+    from qnn.training import SELECT_LOSS_TOLERANCE, _selected_epoch
+
+    def history(loss, val_loss, val_acc):
+        return {"loss": loss, "val_loss": val_loss, "val_acc": val_acc}
+
+    noise = 1e-15
+    h = history([0.5, 0.3, 0.3 - noise, 0.4], [0.5, 0.3, 0.3 - noise, 0.4], [0.5, 0.8, 0.8, 0.7])
+    assert _selected_epoch(h, "best_loss", n_train=100, n_val=30) == 1
+    assert _selected_epoch(h, "best_val", n_train=100, n_val=30) == 1
+    # A real difference still wins.
+    lower = 0.3 - 1e3 * SELECT_LOSS_TOLERANCE
+    h = history([0.5, 0.3, lower, 0.4], [0.5, 0.3, lower, 0.4], [0.5, 0.8, 0.8, 0.7])
+    assert _selected_epoch(h, "best_loss", n_train=100, n_val=30) == 2
+    assert _selected_epoch(h, "best_val", n_train=100, n_val=30) == 2
+    # Accuracy first under best_val: a lower loss at a worse accuracy does not win.
+    h = history([0.5, 0.3, 0.1, 0.4], [0.5, 0.3, 0.1, 0.4], [0.5, 0.8, 0.7, 0.7])
+    assert _selected_epoch(h, "best_val", n_train=100, n_val=30) == 1
+    assert _selected_epoch(h, "best_loss", n_train=100, n_val=30) == 2
