@@ -51,9 +51,13 @@ def test_a_signal_stops_the_run_and_its_workers(tmp_path: Path, sig: signal.Sign
     scenario.write_text(yaml.safe_dump(_fakes.scenario_data(bits=list(range(1, 17)),
                                                             seeds=[0, 1])))
     out = tmp_path / "out"
+    # A shell starts background jobs with SIGINT ignored, and Python keeps an
+    # ignored SIGINT (as cosim keeps an ignored SIGTERM or SIGHUP: nohup): the
+    # run is started as from a terminal, whatever started pytest.
     proc = subprocess.Popen([sys.executable, "-c", _CLI, "run", str(scenario), "--out", str(out),
                              "--workers", "2"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     children: set[int] = set()
     try:
         deadline = time.monotonic() + 60  # a safety net, not a timing assertion
