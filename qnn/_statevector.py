@@ -346,7 +346,7 @@ class LayerStack:
         lead = phi.shape[:-2]
         out = np.empty(lead + (n, 2, 2), dtype=complex)
         phi = phi[..., self.dest].reshape(-1, *phi.shape[-2:])
-        lam = costate[..., self.dest].reshape(phi.shape)
+        costate = costate[..., self.dest].reshape(phi.shape)
         flat = out.reshape(-1, n, 2, 2)
         # One model at a time: einsum sums a stack in another order than one
         # model, and this kernel is for wide circuits, where the loop is cheap.
@@ -354,5 +354,5 @@ class LayerStack:
             for q in range(n):
                 right = 1 << (n - 1 - q)
                 flat[m, q] = np.einsum("ajr,akr->jk", phi[m].reshape(-1, 2, right),
-                                       lam[m].reshape(-1, 2, right))
+                                       costate[m].reshape(-1, 2, right))
         return out

@@ -28,6 +28,8 @@ from qnn.architectures import Architecture
 _CYCLE = {"x": (1, 2, 3), "y": (2, 3, 1), "z": (3, 1, 2)}
 
 Component = np.ndarray | None
+#: A component known to be exactly 1 (a Pauli axis before any rotation).
+_ONE = np.ones(())
 
 
 def _comb(c: np.ndarray, p: Component, s: np.ndarray, q: Component, sign: int) -> Component:
@@ -134,10 +136,10 @@ class Rotations:
         out = np.empty(self.lead + (self.arch.n_layers, self.arch.n_qubits, len(axes)))
         for g, axis in enumerate(axes):
             h: list[Component] = [None] * 4
-            h[_CYCLE[axis][0]] = np.ones(())
+            h[_CYCLE[axis][0]] = _ONE
             for later in range(g + 1, len(axes)):
                 h = _turn(h, cos_full[later], sin_full[later], axes[later])
-            terms = [hc * pc if hc.ndim else pc for hc, pc in zip(h[1:], p[1:], strict=True)
+            terms = [pc if hc is _ONE else hc * pc for hc, pc in zip(h[1:], p[1:], strict=True)
                      if hc is not None]
             total = terms[0]
             for term in terms[1:]:

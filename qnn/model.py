@@ -100,11 +100,10 @@ class Readout:
         :data:`TIE_TOLERANCE` of the most probable share their mean probability."""
         p = self.proba(z)
         tied = p >= p.max(axis=-1, keepdims=True) - TIE_TOLERANCE
-        counts = tied.sum(axis=-1, keepdims=True)
-        if np.all(counts == 1):
-            return p
-        shared = np.where(tied, p, 0.0).sum(axis=-1, keepdims=True) / counts
-        return np.where(tied & (counts > 1), shared, p)
+        # A class alone at the top "shares" its own probability, exactly.
+        shared = np.where(tied, p, 0.0).sum(axis=-1, keepdims=True) / tied.sum(
+            axis=-1, keepdims=True)
+        return np.where(tied, shared, p)
 
     def predict(self, z: np.ndarray) -> np.ndarray:
         """Predicted class of each sample, ``(..., B)``, from ``z`` of shape ``(..., B, n)``.
